@@ -1,0 +1,341 @@
+/* protokoll.h — the public interface of libprotokoll: read, analyze, extract, index and query Swedish minutes.
+ *
+ * Ownership, once for the whole header:
+ *   - Every handle has a constructor (pk_X_new / pk_X_open) and a destructor (pk_X_free / pk_X_close);
+ *     destructors accept NULL.  A constructor that fails leaves *out NULL and frees what it made.
+ *   - Arguments are borrowed for the duration of the call.  Results returned through an out-pointer
+ *     are owned by the caller and released with the matching free function (pk_free for plain
+ *     strings and buffers), unless the contract says "borrowed", in which case they stay valid
+ *     until the next call on the same handle.
+ *   - Text is UTF-8 and travels as (pointer, length); it is never assumed to be NUL-terminated,
+ *     although strings the library hands out are NUL-terminated for convenience.
+ *   - The library never prints, never exits and never aborts on bad data.  Every fallible function
+ *     returns a pk_status; handles keep a message with context (file, byte offset, stage) that
+ *     pk_X_errmsg() returns (borrowed).
+ *   - All memory the library allocates goes through one hook (pk_set_allocator).
+ *   - A handle is used by one thread at a time.  Different handles may be used in parallel.
+ */
+#ifndef PROTOKOLL_H
+#define PROTOKOLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PK_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------------------------------
+ * Status codes and the allocation hook
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef enum pk_status {
+    PK_OK = 0,
+    PK_ENOMEM,     /* an allocation failed */
+    PK_EIO,        /* a read, write, sync or rename failed */
+    PK_ECORRUPT,   /* stored data fails a check: checksum, length, order */
+    PK_EVERSION,   /* stored data has a format version or analyzer this build does not know */
+    PK_EINVAL,     /* a bad argument: option, query, rule */
+    PK_ENOENT,     /* a file, index, document or segment that does not exist */
+    PK_EBUSY,      /* another writer holds the index lock */
+    PK_EDECODE,    /* input bytes cannot be decoded as text */
+    PK_ESYNTAX,    /* a query or rule that cannot be parsed; the message gives the position */
+    PK_ELIMIT,     /* an input exceeds a documented limit */
+    PK_STATUS_COUNT
+} pk_status;
+
+/* Name of a status ("out of memory", "corrupt data", ...).  Never NULL. */
+const char *pk_strerror(pk_status st);
+
+/* One allocation function for everything, Lua style: nsize == 0 frees ptr and returns NULL;
+ * otherwise (re)allocates ptr (NULL for a fresh block) to nsize bytes and returns NULL on failure,
+ * leaving ptr untouched.  osize is the old size when known, else 0.  The hook applies to the
+ * library's own allocations, and to jansson's, PCRE2's and zlib's where they allow it.
+ * Pass NULL to restore the default (malloc/realloc/free).  Not thread-safe: set it before use. */
+typedef void *(*pk_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+void pk_set_allocator(pk_alloc_fn fn, void *ud);
+
+/* Release a string or buffer the library handed out.  NULL is a no-op. */
+void pk_free(void *p);
+
+/* ------------------------------------------------------------------------------------------------
+ * Dates: days since 1970-01-01 (proleptic Gregorian), PK_NODATE when unknown.
+ * ---------------------------------------------------------------------------------------------- */
+
+#define PK_NODATE INT32_MIN
+
+/* Parse "YYYY-MM-DD" (also "YYYY-MM" and "YYYY", taking the first day) into days.
+ * PK_EINVAL when the text is not such a date. */
+pk_status pk_date_parse(const char *s, size_t n, int32_t *days);
+
+/* Write days as "YYYY-MM-DD" into buf (at least 11 bytes); "" for PK_NODATE. */
+void pk_date_format(int32_t days, char buf[11]);
+
+/* ------------------------------------------------------------------------------------------------
+ * Reader: documents from files, folders, gzip and stdin, decoded and normalised.
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef enum pk_format {
+    PK_FMT_TEXT = 0,
+    PK_FMT_MARKDOWN,
+    PK_FMT_LATEX,
+    PK_FMT_TYPST
+} pk_format;
+
+/* What the reader had to repair (bit flags in pk_doc.repairs). */
+enum {
+    PK_REPAIR_BOM      = 1u << 0,  /* a UTF-8 byte order mark was dropped */
+    PK_REPAIR_LATIN1   = 1u << 1,  /* the file was Latin-1 / Windows-1252 and was transcoded */
+    PK_REPAIR_BADBYTES = 1u << 2,  /* stray invalid bytes inside UTF-8 were repaired */
+    PK_REPAIR_UTF16    = 1u << 3,  /* the file was UTF-16 (with a BOM) */
+    PK_REPAIR_NEWLINES = 1u << 4,  /* CRLF or CR line ends were normalised */
+    PK_REPAIR_NFC      = 1u << 5,  /* decomposed characters were composed (NFC) */
+    PK_REPAIR_NUL      = 1u << 6,  /* NUL or other control bytes were dropped */
+    PK_REPAIR_GZIP     = 1u << 7   /* the file was gzip-compressed */
+};
+
+/* Where pk_doc.date came from. */
+typedef enum pk_date_source {
+    PK_DATE_NONE = 0,   /* undated */
+    PK_DATE_TEXT,       /* the meeting date found in the text */
+    PK_DATE_FILENAME    /* a date in the file name */
+} pk_date_source;
+
+/* One document as read: the canonical text that analysis, extraction, snippets and spans refer to.
+ *
+ * The canonical text is UTF-8 in NFC with "\n" line ends.  Markup is reduced to a light,
+ * line-oriented structure that extraction relies on (docs/READER.md):
+ *   - headings are lines "# Title", "## Title", ... (level = number of '#');
+ *   - list items are lines "- item" (nested lists indented by two spaces per level);
+ *   - table rows and key/value lines keep their cells separated by a TAB;
+ *   - paragraphs are separated by one empty line;
+ *   - everything else is plain text without markup. */
+typedef struct pk_doc {
+    char          *path;       /* source path as given ("-" for stdin); NUL-terminated */
+    char          *text;       /* canonical text, NUL-terminated */
+    size_t         len;        /* bytes of text, without the NUL */
+    size_t         raw_len;    /* bytes read from the source (after gunzip) */
+    uint64_t       hash;       /* content hash of the raw bytes (pk_hash64) */
+    int64_t        mtime;      /* modification time of the file, seconds, 0 for stdin */
+    pk_format      format;
+    int32_t        date;       /* meeting date in days, or PK_NODATE */
+    pk_date_source date_from;
+    uint32_t       repairs;    /* PK_REPAIR_* flags */
+} pk_doc;
+
+void pk_doc_free(pk_doc *doc);
+
+/* Read one document from memory.  name is used for the format (by extension), the date in the
+ * file name and messages; it may be NULL.  The bytes may be gzip-compressed.  On failure *out is
+ * NULL and, when err is not NULL, *err receives a message ("name: reason", free with pk_free). */
+pk_status pk_doc_from_memory(const char *name, const uint8_t *p, size_t n, pk_doc **out, char **err);
+
+/* Read one file ("-" for stdin). Same contract as pk_doc_from_memory. */
+pk_status pk_doc_read_file(const char *path, pk_doc **out, char **err);
+
+/* A reader walks paths: files, folders (recursively, in sorted order, symlink loops detected,
+ * hidden files and folders skipped), gzip files and "-" for stdin. */
+typedef struct pk_reader pk_reader;
+
+pk_status pk_reader_new(pk_reader **out);
+void      pk_reader_free(pk_reader *r);
+
+/* Queue a path.  Paths are read in the order added. */
+pk_status pk_reader_add(pk_reader *r, const char *path);
+
+/* Next document.  PK_OK with *doc set: a document (caller frees).  PK_OK with *doc NULL: done.
+ * Any other status: the current path failed (missing, unreadable, undecodable, a loop);
+ * pk_reader_errmsg() names the file and the reason, and the next call goes on with the rest. */
+pk_status pk_reader_next(pk_reader *r, pk_doc **doc);
+const char *pk_reader_errmsg(const pk_reader *r);
+
+/* Is this path one the reader takes from a folder (.txt .md .markdown .tex .typ, and .gz of them)? */
+int pk_reader_wants(const char *path);
+
+/* 64-bit content hash (deterministic across runs and machines). */
+uint64_t pk_hash64(const void *p, size_t n);
+
+/* ------------------------------------------------------------------------------------------------
+ * Analyzer: Swedish tokens with offsets, casefolding, stopwords, Snowball stems, compound parts.
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef struct pk_analyzer pk_analyzer;
+
+enum {
+    PK_TOK_WORD    = 1u << 0,  /* letters (may contain inner hyphens or apostrophes) */
+    PK_TOK_NUMBER  = 1u << 1,  /* 12, 96,1, 1.5, 30.000 */
+    PK_TOK_DATE    = 1u << 2,  /* 2021-08-20 */
+    PK_TOK_TIME    = 1u << 3,  /* 08:30, 8.30 after "kl" */
+    PK_TOK_SECTION = 1u << 4,  /* § 12, §12 */
+    PK_TOK_STOP    = 1u << 5,  /* a stopword (not indexed, but keeps its position) */
+    PK_TOK_CAPPED  = 1u << 6   /* an absurdly long token, cut at PK_MAX_TOKEN bytes */
+};
+
+#define PK_MAX_TOKEN 64        /* bytes of a token's normalised form */
+#define PK_MAX_PARTS 6         /* compound parts per word */
+
+/* A compound part: lowercase surface text without linking letters, and its stem. */
+typedef struct pk_part {
+    const char *text;  uint32_t text_len;
+    const char *stem;  uint32_t stem_len;
+} pk_part;
+
+/* One token.  Strings are borrowed from the analyzer and stay valid until the analyzer is freed
+ * (they live in its per-form cache); they are NUL-terminated. */
+typedef struct pk_token {
+    uint32_t       start, end;   /* byte offsets into the analysed text */
+    uint32_t       pos;          /* token position, counting stopwords */
+    uint32_t       flags;        /* PK_TOK_* */
+    uint32_t       form_id;      /* dense id of the normalised form in this analyzer's cache */
+    const char    *norm;  uint32_t norm_len;   /* casefolded form */
+    const char    *stem;  uint32_t stem_len;   /* Snowball Swedish stem (== norm for non-words) */
+    uint32_t       nparts;       /* 0 for a word that is not a compound */
+    const pk_part *parts;
+} pk_token;
+
+/* Options for an analyzer; zero means default for every field. */
+typedef struct pk_analyzer_opts {
+    const char *stopwords_path;  /* default: built-in copy of stopwords/sv.txt */
+    const char *lexicon_path;    /* extra compound lexicon (one word a line), optional */
+    int         no_compounds;    /* do not split compounds */
+} pk_analyzer_opts;
+
+pk_status pk_analyzer_new(const pk_analyzer_opts *opts, pk_analyzer **out);
+void      pk_analyzer_free(pk_analyzer *a);
+const char *pk_analyzer_errmsg(const pk_analyzer *a);
+
+/* The analyzer's identity, e.g. "snowball-swedish/2.2.0 stop:1a2b3c4d lex:5e6f7a8b split:1":
+ * stored in every index file so that an index is never read with a different analysis. */
+const char *pk_analyzer_identity(const pk_analyzer *a);
+
+/* Tokenize text and call cb for each token in order.  A non-zero return from cb stops the run
+ * (pk_analyze still returns PK_OK).  PK_ENOMEM when the form cache cannot grow. */
+typedef int (*pk_token_fn)(void *ud, const pk_token *tok);
+pk_status pk_analyze(pk_analyzer *a, const char *text, size_t len, pk_token_fn cb, void *ud);
+
+/* Analyze one word (already a single token): casefold, stem, split.  *tok is borrowed. */
+pk_status pk_analyze_word(pk_analyzer *a, const char *w, size_t n, pk_token *tok);
+
+/* The analyze command's JSON ({"tokens": [...]}, see docs) for text; caller frees *json. */
+pk_status pk_analyze_json(pk_analyzer *a, const char *text, size_t len, char **json);
+
+/* ------------------------------------------------------------------------------------------------
+ * Extractor: rules as data (files of rules, PCRE2 JIT) turn a document into a record.
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef struct pk_extractor pk_extractor;
+
+/* Load rules from a file, or from every .rules file of a folder; NULL means the built-in default rules
+ * (a compiled-in copy of rules/sv.rules).  PK_ESYNTAX with the rule's file and line on a bad rule. */
+pk_status pk_extractor_new(const char *rules_path, pk_extractor **out);
+void      pk_extractor_free(pk_extractor *x);
+const char *pk_extractor_errmsg(const pk_extractor *x);
+
+/* Extract the record of one document as a JSON object (the "extract --jsonl" shape of DESIGN.md,
+ * with spans).  Also sets doc->date (and date_from) when the text gives a meeting date and the
+ * document had none from the text.  Caller frees *json with pk_free. */
+pk_status pk_extract_json(pk_extractor *x, pk_doc *doc, char **json);
+
+/* ------------------------------------------------------------------------------------------------
+ * Index: segments, commits, verify, merge.
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef struct pk_index pk_index;
+
+enum {
+    PK_OPEN_READ   = 0,
+    PK_OPEN_WRITE  = 1u << 0,   /* take the writer lock; PK_EBUSY when another writer has it */
+    PK_OPEN_CREATE = 1u << 1    /* create the index folder when missing */
+};
+
+pk_status pk_index_open(const char *dir, unsigned flags, pk_index **out, char **err);
+void      pk_index_close(pk_index *ix);
+const char *pk_index_errmsg(const pk_index *ix);
+
+/* Progress of an indexing run, reported through pk_index_opts.progress. */
+typedef struct pk_progress {
+    uint64_t docs_done, docs_added, docs_skipped, docs_unchanged;
+    uint64_t bytes_done;          /* raw bytes read so far */
+    uint64_t bytes_total;         /* raw bytes of all inputs when known, else 0 */
+    double   seconds;
+    const char *path;             /* the file just processed, or NULL */
+    const char *error;            /* when a file was skipped: "path: reason", else NULL */
+} pk_progress;
+
+typedef struct pk_index_opts {
+    size_t      mem_mb;           /* in-memory postings budget before a flush; 0 = 256 */
+    int         jobs;             /* analysis/extraction threads; 0 = number of cores */
+    const char *rules_path;       /* NULL = built-in rules */
+    void      (*progress)(void *ud, const pk_progress *p);  /* called after each file and on skips */
+    void       *progress_ud;
+} pk_index_opts;
+
+/* Summary of an indexing run. */
+typedef struct pk_index_summary {
+    uint64_t docs_added, docs_replaced, docs_unchanged, docs_skipped, docs_deleted;
+    uint64_t bytes_read;
+    uint32_t segments;            /* live segments after the run */
+    uint64_t index_bytes;         /* bytes of the committed index */
+    double   seconds;
+} pk_index_summary;
+
+/* Add paths (files, folders, .gz, "-") to an index opened for writing.  New files are added,
+ * changed files (same path, other content hash) replace their older version, unchanged files are
+ * skipped.  Unreadable inputs are reported through opts->progress and skipped; the rest is
+ * committed.  Returns PK_OK when the commit succeeded, even when inputs were skipped
+ * (summary->docs_skipped tells). */
+pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npaths,
+                             const pk_index_opts *opts, pk_index_summary *summary);
+
+/* Remove the document indexed from path; PK_ENOENT when there is none.  Takes effect at commit. */
+pk_status pk_index_delete(pk_index *ix, const char *path);
+
+/* Commit pending changes (added paths are committed by pk_index_add_paths already). */
+pk_status pk_index_commit(pk_index *ix);
+
+/* Fold the shards (other index folders) into ix, which must be open for writing. */
+pk_status pk_index_merge(pk_index *ix, const char *const *shards, size_t nshards,
+                         const pk_index_opts *opts);
+
+/* Check every checksum, length, ordering and that postings decode.  PK_OK when sound;
+ * PK_ECORRUPT with the damaged file and offset in pk_index_errmsg(). Opens read-only itself. */
+pk_status pk_index_verify(const char *dir, char **report);
+
+/* Statistics as the stats --json object; caller frees. */
+pk_status pk_index_stats_json(pk_index *ix, char **json);
+
+/* ------------------------------------------------------------------------------------------------
+ * Queries: trend, search, decisions, follow-ups, show.  Results are JSON documents in the shapes
+ * of DESIGN.md; the CLI renders them as tables.  PK_ESYNTAX for a query that does not parse, with
+ * the position in the message ("query: col 7: expected ')'").
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef enum pk_period { PK_BY_YEAR = 0, PK_BY_QUARTER, PK_BY_MONTH } pk_period;
+
+typedef struct pk_query_opts {
+    pk_period   by;               /* trend buckets */
+    const char *body;             /* only documents whose body contains this text, or NULL */
+    int32_t     from, to;         /* date range (days), PK_NODATE for open */
+    int32_t     due_after;        /* followups: due after this date, PK_NODATE for any */
+    size_t      limit;            /* search: top N (0 = 10); decisions/followups: 0 = all */
+} pk_query_opts;
+
+/* Fill opts with defaults. */
+void pk_query_opts_init(pk_query_opts *o);
+
+pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nqueries,
+                        const pk_query_opts *o, char **json);
+pk_status pk_search_json(pk_index *ix, const char *query, const pk_query_opts *o, char **json);
+pk_status pk_decisions_json(pk_index *ix, const char *query /* may be NULL */,
+                            const pk_query_opts *o, char **json);
+pk_status pk_followups_json(pk_index *ix, const char *query /* may be NULL */,
+                            const pk_query_opts *o, char **json);
+/* doc: a document id, or a source path. */
+pk_status pk_show_json(pk_index *ix, const char *doc, char **json);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PROTOKOLL_H */
