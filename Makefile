@@ -11,8 +11,8 @@
 CC       ?= cc
 SANITIZE ?=
 WERROR   ?=
-DEPS_PKGS = libpcre2-dev libjansson-dev libstemmer-dev libutf8proc-dev zlib1g-dev pkg-config
-TEST_PKGS = hunspell-sv python3-snowballstemmer
+DEPS_PKGS = libpcre2-dev libjansson-dev libstemmer-dev libutf8proc-dev zlib1g-dev pkg-config hunspell-sv wswedish
+TEST_PKGS = python3 python3-snowballstemmer
 
 ifeq ($(SANITIZE),)
 BUILD    := build/release
