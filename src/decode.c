@@ -109,12 +109,13 @@ static int is_bad_control(uint8_t c)
 
 #define SNIFF_BYTES 65536
 
-/* Binary when more than 1 in 16 of the first 64 KiB are control bytes. */
+/* Binary when more than 1 in 16 of the first 64 KiB are control bytes (at least 8 of them, so
+ * that a short note with a stray NUL or two stays text), or more than 1 in 4. */
 static int looks_binary(const uint8_t *p, size_t n)
 {
     size_t m = n < SNIFF_BYTES ? n : SNIFF_BYTES, bad = 0;
     for (size_t i = 0; i < m; i++) bad += is_bad_control(p[i]);
-    return bad > 0 && bad * 16 > m;
+    return (bad >= 8 && bad * 16 > m) || bad * 4 > m;
 }
 
 /* UTF-16 without a byte order mark: ASCII-heavy text has a zero in every other byte.
