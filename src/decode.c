@@ -169,76 +169,87 @@ static inline uint64_t not_plain_ascii(uint64_t x)
     return (x | lt20 | is7f) & HIGHS;
 }
 
+#define CHUNK 8192
+
 static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uint32_t *repairs, int *needs_nfc)
 {
     size_t invalid = 0, multi = 0;
     size_t i = 0;
     while (i < n) {
-        if (buf_reserve(out, 16)) return PK_ENOMEM;
-        /* fast path: runs of printable ASCII, eight bytes at a time */
-        if (i + 8 <= n) {
-            size_t room = out->cap - out->n - 1;
-            uint8_t *d = out->p + out->n;
-            size_t k = 0;
-            while (i + k + 8 <= n && k + 8 <= room) {
-                uint64_t x;
-                memcpy(&x, p + i + k, 8);
-                if (not_plain_ascii(x)) break;
-                memcpy(d + k, &x, 8);
-                k += 8;
-            }
-            out->n += k;
-            i += k;
-            if (k && buf_reserve(out, 16)) return PK_ENOMEM;
-            if (i >= n) break;
-        }
-        uint8_t c = p[i];
+        /* one chunk of input at a time: it writes at most three bytes per byte read (a
+         * Windows-1252 byte becomes up to three), plus one sequence past the chunk's end */
+        size_t lim = n - i > CHUNK ? i + CHUNK : n;
+        if (buf_reserve(out, 3 * (lim - i) + 16)) return PK_ENOMEM;
         uint8_t *d = out->p + out->n;
-        if (c < 0x80) {
-            if (c >= 0x20 && c != 0x7f) { *d = c; out->n++; }
-            else if (c == '\n' || c == '\t') { *d = c; out->n++; }
-            else if (c == '\r') {
-                *d = '\n'; out->n++;
-                if (i + 1 < n && p[i + 1] == '\n') i++;
-                *repairs |= PK_REPAIR_NEWLINES;
-            } else if (c == '\f' || c == '\v') { *d = '\n'; out->n++; }
-            else *repairs |= PK_REPAIR_NUL;
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t len = decode_utf8(p + i, n - i, &cp);
-        if (len) {
-            multi++;
-            if (cp < 0xA0) {
-                /* C1 controls: text that went through a Latin-1 conversion of Windows-1252 */
-                uint32_t m = cp1252_high[cp - 0x80];
-                if (m) { out->n += encode_cp(d, m); *repairs |= PK_REPAIR_LATIN1; }
-                else *repairs |= PK_REPAIR_NUL;
-            } else if (cp == 0xFEFF) {
-                *repairs |= PK_REPAIR_BOM;
-            } else if (cp >= 0xFB00 && cp <= 0xFB06) {
-                /* typographic ligatures from PDF converters: "Kristo\ufb00er" is "Kristoffer" */
-                static const char *lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
-                size_t l = strlen(lig[cp - 0xFB00]);
-                memcpy(d, lig[cp - 0xFB00], l);
-                out->n += l;
-                *repairs |= PK_REPAIR_NFC;
-            } else {
-                memcpy(d, p + i, len);
-                out->n += len;
-                if (!*needs_nfc && cp >= 0x300 && decode_nfc_unsafe(cp)) *needs_nfc = 1;
+        while (i < lim) {
+            /* fast path: runs of printable ASCII, eight bytes at a time */
+            while (i + 8 <= lim) {
+                uint64_t x;
+                memcpy(&x, p + i, 8);
+                if (not_plain_ascii(x)) break;
+                memcpy(d, &x, 8);
+                d += 8;
+                i += 8;
             }
-            i += len;
-            continue;
+            if (i >= lim) break;
+            uint8_t c = p[i];
+            if (c >= 0xC3 && c < 0xCC && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+                /* U+00C0-U+02FF (å ä ö é ü ...): never controls, never touched by NFC */
+                d[0] = c;
+                d[1] = p[i + 1];
+                d += 2;
+                i += 2;
+                multi++;
+                continue;
+            }
+            if (c < 0x80) {
+                if (c >= 0x20 && c != 0x7f) *d++ = c;
+                else if (c == '\n' || c == '\t') *d++ = c;
+                else if (c == '\r') {
+                    *d++ = '\n';
+                    if (i + 1 < n && p[i + 1] == '\n') i++;
+                    *repairs |= PK_REPAIR_NEWLINES;
+                } else if (c == '\f' || c == '\v') *d++ = '\n';
+                else *repairs |= PK_REPAIR_NUL;
+                i++;
+                continue;
+            }
+            uint32_t cp;
+            size_t len = decode_utf8(p + i, n - i, &cp);
+            if (len) {
+                multi++;
+                if (cp < 0xA0) {
+                    /* C1 controls: text that went through a Latin-1 conversion of Windows-1252 */
+                    uint32_t m = cp1252_high[cp - 0x80];
+                    if (m) { d += encode_cp(d, m); *repairs |= PK_REPAIR_LATIN1; }
+                    else *repairs |= PK_REPAIR_NUL;
+                } else if (cp == 0xFEFF) {
+                    *repairs |= PK_REPAIR_BOM;
+                } else if (cp >= 0xFB00 && cp <= 0xFB06) {
+                    /* typographic ligatures from PDF converters: "Kristo(ff)er" is "Kristoffer" */
+                    static const char *lig[] = {"ff", "fi", "fl", "ffi", "ffl", "st", "st"};
+                    size_t l = strlen(lig[cp - 0xFB00]);
+                    memcpy(d, lig[cp - 0xFB00], l);
+                    d += l;
+                    *repairs |= PK_REPAIR_NFC;
+                } else {
+                    memcpy(d, p + i, len);
+                    d += len;
+                    if (!*needs_nfc && cp >= 0x300 && decode_nfc_unsafe(cp)) *needs_nfc = 1;
+                }
+                i += len;
+                continue;
+            }
+            /* a byte that starts no valid sequence: read it as Windows-1252 (Latin-1 above 0x9F) */
+            invalid++;
+            uint32_t m = decode_cp1252(c);
+            if (m) d += encode_cp(d, m);
+            i++;
         }
-        /* a byte that starts no valid sequence: read it as Windows-1252 (Latin-1 above 0x9F) */
-        invalid++;
-        uint32_t m = decode_cp1252(c);
-        if (m) out->n += encode_cp(d, m);
-        i++;
+        out->n = (size_t)(d - out->p);
     }
     if (invalid) *repairs |= multi ? PK_REPAIR_BADBYTES : PK_REPAIR_LATIN1;
+    if (buf_reserve(out, 0)) return PK_ENOMEM;
     out->p[out->n] = 0;
     return PK_OK;
 }
@@ -286,9 +297,36 @@ pk_status decode_text(const uint8_t *p, size_t n, pk_buf *out, uint32_t *repairs
         buf_free(&tmp);
         return st;
     }
-    size_t want = n + n / 8 + 16;
+    size_t want = n + 16;
     if (want < n || buf_reserve(out, want)) return PK_ENOMEM;
     return decode_utf8_stream(p, n, out, repairs, needs_nfc);
+}
+
+long decode_enforce_utf8(pk_buf *b)
+{
+    size_t i = 0;
+    uint32_t cp;
+    while (i < b->n) {
+        if (b->p[i] < 0x80) { i++; continue; }
+        size_t l = decode_utf8(b->p + i, b->n - i, &cp);
+        if (!l) break;
+        i += l;
+    }
+    if (i == b->n) return 0;
+    pk_buf o;
+    buf_init(&o);
+    if (buf_reserve(&o, b->n + 16)) return -1;
+    buf_put(&o, b->p, i);
+    long bad = 0;
+    while (i < b->n) {
+        size_t l = decode_utf8(b->p + i, b->n - i, &cp);
+        if (l) { buf_put(&o, b->p + i, l); i += l; }
+        else { buf_put(&o, "\xef\xbf\xbd", 3); i++; bad++; }
+    }
+    if (o.err) { buf_free(&o); return -1; }
+    buf_free(b);
+    *b = o;
+    return bad;
 }
 
 /* ---- NFC, line by line where needed ---- */

@@ -27,6 +27,10 @@ int decode_nfc_unsafe(uint32_t cp);
  * the code point. */
 size_t decode_utf8(const uint8_t *p, size_t n, uint32_t *cp);
 
+/* Make b valid UTF-8 in place: every byte that starts no valid sequence becomes U+FFFD.  Returns
+ * the number of bytes replaced; -1 on allocation failure (b unchanged). */
+long decode_enforce_utf8(pk_buf *b);
+
 /* Append the UTF-8 encoding of cp (which must be a scalar value) to b. */
 void decode_put_cp(pk_buf *b, uint32_t cp);
 

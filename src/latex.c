@@ -10,6 +10,7 @@
 
 typedef struct tex_macro {
     char  *name;       /* without the backslash */
+    size_t nl;
     int    nargs;
     char  *opt;        /* default of an optional first argument, or NULL */
     char  *body;
@@ -236,7 +237,7 @@ emit:
 static tex_macro *macro_find(tex *T, const char *name, size_t n)
 {
     for (size_t i = T->nmacros; i-- > 0;)
-        if (strlen(T->macros[i].name) == n && memcmp(T->macros[i].name, name, n) == 0) return &T->macros[i];
+        if (T->macros[i].nl == n && memcmp(T->macros[i].name, name, n) == 0) return &T->macros[i];
     return NULL;
 }
 
@@ -255,6 +256,7 @@ static void macro_define(tex *T, const char *name, size_t nl, int nargs, const t
         m = &T->macros[T->nmacros++];
         memset(m, 0, sizeof *m);
         m->name = pk_strndup(name, nl);
+        m->nl = nl;
         if (!m->name) { T->nmacros--; T->err = 1; return; }
     } else {
         pk_free(m->body);
@@ -444,8 +446,11 @@ static const tex_builtin builtins[] = {
 
 static const tex_builtin *builtin_find(const char *name, size_t n)
 {
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (strlen(builtins[i].name) == n && memcmp(builtins[i].name, name, n) == 0) return &builtins[i];
+    if (!n) return NULL;
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+        const char *b = builtins[i].name;
+        if (b[0] == name[0] && strncmp(b, name, n) == 0 && b[n] == 0) return &builtins[i];
+    }
     return NULL;
 }
 
@@ -1210,8 +1215,8 @@ pk_status latex_reduce(emitter *e, const char *p, size_t n, int *needs_nfc)
     memset(&T, 0, sizeof T);
     T.e = e;
     T.needs_nfc = needs_nfc;
-    T.budget = (size_t)8 << 20;
-    if (n < ((size_t)64 << 20)) T.budget += n * 4;
+    T.budget = (size_t)256 << 10;
+    if (n < ((size_t)64 << 20)) T.budget += n * 8;
     T.has_chapter = memmem(p, n, "\\chapter", 8) != NULL;
     T.secnumdepth = T.has_chapter ? 2 : 3;
     if (memmem(p, n, "\\begin{document}", 16)) e->mute = 1;

@@ -423,6 +423,11 @@ static void md_add_delim(md *m, size_t pos, uint8_t ch, uint8_t len, int open, i
 
 static void md_inline_into(md *m, const char *p, size_t n, int depth);
 
+/* Bytes that may start inline markup. */
+static const uint8_t md_special[256] = {
+    ['\\'] = 1, ['`'] = 1, ['!'] = 1, ['['] = 1, ['<'] = 1, ['&'] = 1, ['*'] = 1, ['_'] = 1, ['~'] = 1,
+};
+
 /* Matching ']' for the '[' at p[0], or 0. */
 static size_t md_close_bracket(const char *p, size_t n)
 {
@@ -572,8 +577,10 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
             i += k;
             continue;
         }
-        buf_putc(b, (char)c);
-        i++;
+        size_t k = i + 1;
+        while (k < n && !md_special[(unsigned char)p[k]]) k++;
+        buf_put(b, p + i, k - i);
+        i = k;
     }
 }
 

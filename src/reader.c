@@ -211,7 +211,7 @@ size_t reader_tidy_text(char *p, size_t n)
             if (w > 0) blank_pending = 1;
         } else {
             if (blank_pending) { p[w++] = '\n'; blank_pending = 0; }
-            memmove(p + w, p + i, le - i);
+            if (w != i) memmove(p + w, p + i, le - i);
             w += le - i;
             p[w++] = '\n';
         }
@@ -273,18 +273,21 @@ int32_t reader_doc_date(const char *text, size_t n, const char *name, pk_date_so
         }
         if (i < DATE_TOP_BYTES) {
             size_t from_off = 0;
+            size_t sl = ln < 1000 ? ln : 1000;      /* a line of a megabyte is not a header */
+            int cues = -1;
             date_match m;
-            while (nc < DATE_MAX_CANDS && from_off < ln && date_find(l, ln, from_off, DATE_F_NUMERIC, &m)) {
+            while (nc < DATE_MAX_CANDS && from_off < sl && date_find(l, sl, from_off, DATE_F_NUMERIC, &m)) {
                 from_off = m.end > from_off ? m.end : from_off + 1;
                 if (!m.y) continue;
                 int32_t d = date_days(m.y, m.m, m.d);
                 if (d == PK_NODATE) continue;
+                if (cues < 0) cues = (meeting_cue(l, sl) ? 1 : 0) | (other_event(l, sl) ? 2 : 0);
                 int s = 60 - line;
                 if (s < 5) s = 5;
-                if (ln && l[0] == '#') s += 25;
-                if (meeting_cue(l, ln)) s += 15;
+                if (sl && l[0] == '#') s += 25;
+                if (cues & 1) s += 15;
                 if (!m.full) s -= 10;
-                if (other_event(l, ln)) s -= 80;
+                if (cues & 2) s -= 80;
                 cand[nc] = d;
                 score[nc] = s;
                 nc++;
@@ -362,6 +365,14 @@ static pk_status doc_build(const char *name, const uint8_t *raw, size_t n, uint3
         if (buf_reserve(&text, dec.n / 2 + 64)) st = PK_ENOMEM;
         else st = markup_reduce((pk_format)f, (const char *)dec.p, dec.n, &text, &markup_nfc);
         buf_free(&dec);
+        /* the reducers cut only at ASCII bytes; a last check keeps that promise whatever happens */
+        if (st == PK_OK) {
+            long bad = decode_enforce_utf8(&text);
+            if (bad < 0) st = PK_ENOMEM;
+#ifdef PK_FUZZ_STRICT
+            if (bad > 0) abort();   /* fuzzing: a reducer cut a character in two */
+#endif
+        }
         if (st != PK_OK) { buf_free(&text); snprintf(why, wl, "out of memory"); return st; }
     }
     if (needs_nfc || markup_nfc) {

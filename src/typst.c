@@ -77,22 +77,31 @@ static size_t str_end(const char *p, size_t n, size_t i)
     return n;
 }
 
-/* End of a raw span starting with backticks at p[i]. */
-static size_t raw_end(const char *p, size_t n, size_t i)
+/* End of a raw span starting with backticks at p[i]; *closed tells whether its closing run was found. */
+static size_t raw_span(const char *p, size_t n, size_t i, int *closed)
 {
     size_t k = 0;
     while (i + k < n && p[i + k] == '`') k++;
+    *closed = 1;
     if (k == 2) return i + 2;    /* empty raw */
     const char *q = p + i + k;
     while ((size_t)(q - p) < n) {
         const char *b = memchr(q, '`', n - (size_t)(q - p));
-        if (!b) return n;
+        if (!b) break;
         size_t r = 0;
         while ((size_t)(b - p) + r < n && b[r] == '`') r++;
         if (r >= k) return (size_t)(b - p) + k;
         q = b + r;
     }
+    *closed = 0;
     return n;
+}
+
+static size_t raw_end(const char *p, size_t n, size_t i)
+{
+    int closed;
+    size_t e = raw_span(p, n, i, &closed);
+    return closed ? e : i + 1;
 }
 
 static size_t comment_end(const char *p, size_t n, size_t i)
@@ -895,7 +904,8 @@ static size_t do_hash(typ *Y, const char *p, size_t n, size_t i)
         size_t e = content_end(p, n, i);
         if (Y->depth < TYP_MAX_DEPTH) {
             Y->depth++;
-            typ_markup(Y, p + i + 1, e > i + 1 ? e - i - 2 : 0);
+            size_t inner = e > i + 1 && p[e - 1] == ']' ? e - i - 2 : e - i - 1;
+            typ_markup(Y, p + i + 1, inner);
             Y->depth--;
         }
         return e;
@@ -935,6 +945,12 @@ static size_t do_hash(typ *Y, const char *p, size_t n, size_t i)
 }
 
 /* ---- markup ---- */
+
+/* Bytes that end a run of plain markup text. */
+static const uint8_t typ_special[256] = {
+    ['\n'] = 1, [' '] = 1, ['\t'] = 1, ['\\'] = 1, ['/'] = 1, ['#'] = 1, ['`'] = 1, ['*'] = 1,
+    ['_'] = 1, ['~'] = 1, ['-'] = 1, ['$'] = 1, ['<'] = 1, ['@'] = 1,
+};
 
 typedef struct typ_lists {
     int col[16];
@@ -1080,12 +1096,18 @@ static void typ_markup(typ *Y, const char *p, size_t n)
         case '`': {
             size_t k = 0;
             while (i + k < n && p[i + k] == '`') k++;
-            size_t end = raw_end(p, n, i);
+            int closed;
+            size_t end = raw_span(p, n, i, &closed);
+            if (!closed) {                 /* a lone backtick is text */
+                em_text(e, p + i, k);
+                i += k;
+                break;
+            }
             if (k >= 3) {
                 /* a raw block: the language tag and the lines as verbatim */
                 size_t s = i + k;
                 while (s < end && p[s] != '\n' && p[s] != ' ') s++;
-                size_t ce = end >= k ? end - k : end;
+                size_t ce = end - k;
                 if (ce < s) ce = s;
                 em_par(e);
                 size_t q = s;
@@ -1125,7 +1147,8 @@ static void typ_markup(typ *Y, const char *p, size_t n)
             for (size_t q = i + 1; q < e2;) {
                 if (p[q] == '"') {
                     size_t se = str_end(p, e2, q);
-                    if (se > q + 1) em_text(e, p + q + 1, se - q - 2 > 0 ? se - q - 2 : 0);
+                    size_t sl = se > q + 1 && p[se - 1] == '"' ? se - q - 2 : se - q - 1;
+                    if (sl) em_text(e, p + q + 1, sl);
                     q = se;
                 } else if (p[q] == '\n') { em_space(e); q++; }
                 else if (p[q] == '^' || p[q] == '_' || p[q] == '\\') q++;
@@ -1152,7 +1175,7 @@ static void typ_markup(typ *Y, const char *p, size_t n)
             break;
         default: {
             size_t k = i + 1;
-            while (k < n && !strchr("\n \t\\/#`*_~-$<@", p[k])) k++;
+            while (k < n && !typ_special[(unsigned char)p[k]]) k++;
             em_text(e, p + i, k - i);
             i = k;
             break;
