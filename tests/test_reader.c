@@ -488,6 +488,24 @@ static void doc_dates(void)
     d = str_doc("utkast.md", "# Möte {DATUM}\n");
     CHECK(d && d->date == PK_NODATE && d->date_from == PK_DATE_NONE);
     pk_doc_free(d);
+    /* a page header far down labels the meeting's date; other dates near the top are decisions
+     * of other bodies, postponements and references */
+    char big[8000];
+    size_t bl = (size_t)snprintf(big, sizeof big, "§ 600 Anmälan av jäv\nÄrendet bordläggs till sammanträdet den 11 september 2024.\n"
+                                 "Stadsledningskontorets tjänsteutlåtande den 5 juni 2024.\n");
+    while (bl < 4000) bl += (size_t)snprintf(big + bl, sizeof big - bl, "Kommunstyrelsen tillstyrker förslaget.\n");
+    snprintf(big + bl, sizeof big - bl, "Sammanträdesdatum: 2024-08-28\n");
+    d = str_doc("ks.txt", big);
+    CHECK(d && d->date == date_days(2024, 8, 28) && d->date_from == PK_DATE_TEXT);
+    pk_doc_free(d);
+    /* a date in running text does not override the file name's */
+    d = str_doc("20260930_protokoll_ks.txt", "§ 261 Meddelanden\nBeslut\nAnteckning\n\nText\n\nfrån styrelsemötet den 29 september 2026\n");
+    CHECK(d && d->date == date_days(2026, 9, 30) && d->date_from == PK_DATE_FILENAME);
+    pk_doc_free(d);
+    /* a heading does */
+    d = str_doc("styrelsemote_180807.md", "# Mötesprotokoll\n\n## 06 Augusti 2018\n");
+    CHECK(d && d->date == date_days(2018, 8, 6) && d->date_from == PK_DATE_TEXT);
+    pk_doc_free(d);
     /* the file name confirms one of several dates */
     d = str_doc("2021-08-20_ledningsgrupp.txt", "Minnesanteckningar\nFöregående möte 2021-05-07\nTid\tFredagen den 20 augusti 2021\n");
     CHECK(d && d->date == date_days(2021, 8, 20) && d->date_from == PK_DATE_TEXT);
