@@ -180,13 +180,16 @@ static void put_cp(emitter *e, uint32_t cp)
 /* Render p[0..n) on one line into dst (trimmed). */
 static void tex_flat(tex *T, const char *p, size_t n, pk_buf *dst)
 {
+    if (T->depth >= TEX_MAX_DEPTH) return;
     emitter sub;
     em_init(&sub, dst);
     sub.flat = 1;
     emitter *save = T->e;
     int save_math = T->math;
     T->e = &sub;
+    T->depth++;
     tex_run(T, p, n);
+    T->depth--;
     T->e = save;
     T->math = save_math;
     if (sub.prefix.err) dst->err = 1;

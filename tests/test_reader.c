@@ -346,6 +346,33 @@ static void gzip_bomb(void)
     reader_set_max_bytes(old);
 }
 
+static void size_limit(void)
+{
+    size_t old = reader_set_max_bytes((size_t)1 << 20);
+    size_t n = ((size_t)1 << 20) + 10;
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    pk_doc *d = NULL;
+    char *err = NULL;
+    CHECK(pk_doc_from_memory("stor.txt", (const uint8_t *)big, n, &d, &err) == PK_ELIMIT && !d);
+    CHECK(contains(err, "stor.txt: larger than 1 MiB"));
+    pk_free(err);
+    char dir[] = "/tmp/pk_bigXXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/stor.txt", dir);
+    write_file(path, big, n);
+    CHECK(pk_doc_read_file(path, &d, &err) == PK_ELIMIT && contains(err, "larger than 1 MiB"));
+    pk_free(err);
+    /* exactly at the limit is fine */
+    CHECK(pk_doc_from_memory("lagom.txt", (const uint8_t *)big, (size_t)1 << 20, &d, &err) == PK_OK && d);
+    pk_doc_free(d);
+    unlink(path);
+    rmdir(dir);
+    free(big);
+    reader_set_max_bytes(old);
+}
+
 /* ---- folders ---- */
 
 static const char *tmp_root;
@@ -711,6 +738,7 @@ int main(void)
     RUN(gzip_memory_and_file);
     RUN(gzip_truncated_and_corrupt);
     RUN(gzip_bomb);
+    RUN(size_limit);
     RUN(folder_walk);
     RUN(reader_wants);
     RUN(doc_dates);
