@@ -21,6 +21,7 @@ static const struct command {
     const char *help;
 } commands[] = {
     {"version",   cmd_version,   "version", "print the version"},
+    {"read",      cmd_read,      "read [--json] PATH...", "print documents as the reader sees them (canonical text)"},
 };
 
 static const struct command *find_command(const char *name)
