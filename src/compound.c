@@ -544,27 +544,37 @@ static int root_kind(const lexicon *lx, const uint8_t *w, size_t n)
     return kind;
 }
 
-/* The part text of a linking-only entry ("arbets", "kyrko", "fråge"): drop a final s or vowel
- * when the word without it (or with -a/-e instead) is a word of its own. */
+/* Is w[0..n) a word form of its own (an entry or an inflection, not a proper noun)? */
+static int knows_common(const lexicon *lx, const uint8_t *w, size_t n)
+{
+    winfo wi;
+    analyse(lx, w, n, &wi);
+    return wi.common;
+}
+
+/* The part text of a linking form listed as an entry of its own ("arbets", "kyrko", "fråge",
+ * "läns", "samverkans"): drop a final s or vowel when the word without it (or with -a/-e
+ * instead) is a word of its own. */
 static size_t linking_part(const lexicon *lx, const uint8_t *w, size_t n)
 {
     if (n < 3) return n;
     uint8_t t[LX_MAXW + 2];
     uint8_t last = w[n - 1];
     if (last == 's') {
-        if (root_kind(lx, w, n - 1)) return n - 1;
+        if (knows_common(lx, w, n - 1)) return n - 1;
         memcpy(t, w, n - 1);
         t[n - 1] = 'e';
-        if (root_kind(lx, t, n)) return n - 1;
+        if (knows_common(lx, t, n)) return n - 1;
         return n;
     }
     if (last == 'a' || last == 'e' || last == 'o' || last == 'u') {
+        if (knows_common(lx, w, n - 1)) return n - 1;   /* detaljplan+e */
         memcpy(t, w, n - 1);
         static const uint8_t ends[2] = {'a', 'e'};
         for (int k = 0; k < 2; k++) {
             if (ends[k] == last) continue;
             t[n - 1] = ends[k];
-            if (root_kind(lx, t, n)) return n - 1;
+            if (knows_common(lx, t, n)) return n - 1;
         }
     }
     return n;
@@ -604,7 +614,9 @@ static int bforms_build(lexicon *lx)
         uint8_t k[LX_MAXW + 1];
         memcpy(k, key_of(lx, &e), e.len);
         if (begins) {
-            size_t part = (e.bits & E_ONLYCPD) ? linking_part(lx, k, e.len) : e.len;
+            /* a linking form of its own: only in compounds, or not a compound end itself */
+            int linking = (e.bits & E_ONLYCPD) || !(e.bits & E_END);
+            size_t part = linking ? linking_part(lx, k, e.len) : e.len;
             if (bform_add(lx, k, e.len, part)) return -1;
         }
         for (int f = 0; f < 128; f++) {
@@ -632,8 +644,9 @@ static int bforms_build(lexicon *lx)
 
 /* ---- loading ---- */
 
-static int set_msg(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_msg(char **err, const char *fmt, ...)
+/* Set *err (when wanted and not yet set) and return st. */
+static int fail_with(char **err, pk_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_with(char **err, pk_status st, const char *fmt, ...)
 {
     if (err && !*err) {
         va_list ap;
@@ -641,8 +654,11 @@ static int set_msg(char **err, const char *fmt, ...)
         *err = pk_vsprintf(fmt, ap);
         va_end(ap);
     }
-    return -1;
+    return (int)st;
 }
+
+#define set_msg(err, ...) fail_with(err, PK_ESYNTAX, __VA_ARGS__)
+#define nomem(err, path) fail_with(err, PK_ENOMEM, "%s: out of memory", path)
 
 /* Parse the .aff text: the compound flags first, then the suffix rules. */
 static int load_aff(lexicon *lx, const char *path, char *t, size_t n, char **err)
@@ -676,7 +692,7 @@ static int load_aff(lexicon *lx, const char *path, char *t, size_t n, char **err
             }
             if (strcmp(f[0], "SFX") != 0) continue;
             if (nf == 4 && (strcmp(f[2], "Y") == 0 || strcmp(f[2], "N") == 0)) continue;   /* header */
-            if (rule_add(lx, f, nf)) return set_msg(err, "%s: out of memory", path);
+            if (rule_add(lx, f, nf)) return nomem(err, path);
         }
     }
     return 0;
@@ -728,7 +744,7 @@ static int load_dic(lexicon *lx, const char *path, const char *t, size_t n, char
         size_t kl = fold_word((const uint8_t *)line, wl, key, &proper);
         if (!kl) continue;
         long ix = entry_add(lx, key, kl, proper ? E_PROPER : 0);
-        if (ix == -1) return set_msg(err, "%s: out of memory", path);
+        if (ix == -1) return nomem(err, path);
         if (ix < 0) continue;
         if (slash) entry_set_flags(lx, &lx->e[ix], slash + 1, ll - wl - 1);
     }
@@ -845,10 +861,10 @@ static int load_supplement(lexicon *lx, const char *path, const char *t, size_t 
                     size_t kl = fold_word((const uint8_t *)f[k], strlen(f[k]), key, &proper);
                     if (!kl) return set_msg(err, "%s: line %d: not a word: %s", path, lineno, f[k]);
                     if (kw[0] == 'w') {
-                        if (ensure_entry(lx, key, kl, proper)) return set_msg(err, "%s: out of memory", path);
+                        if (ensure_entry(lx, key, kl, proper)) return nomem(err, path);
                         mark_entries(lx, key, kl, E_WHOLE, 0);
                     } else if (word_list_add(kw[0] == 'p' ? &lx->particles : &lx->nameheads, key, kl)) {
-                        return set_msg(err, "%s: out of memory", path);
+                        return nomem(err, path);
                     }
                 }
                 continue;
@@ -871,17 +887,17 @@ static int load_supplement(lexicon *lx, const char *path, const char *t, size_t 
                 if (lx->nsplits == lx->capsplits) {
                     size_t nc = lx->capsplits ? lx->capsplits * 2 : 64;
                     split_def *ns = pk_reallocarray(lx->splits, nc, sizeof *ns);
-                    if (!ns) return set_msg(err, "%s: out of memory", path);
+                    if (!ns) return nomem(err, path);
                     lx->splits = ns;
                     lx->capsplits = nc;
                 }
                 lx->splits[lx->nsplits++] = sd;
                 if (slash) {
                     long ix = entry_add(lx, key, kl, proper ? E_PROPER : 0);
-                    if (ix == -1) return set_msg(err, "%s: out of memory", path);
+                    if (ix == -1) return nomem(err, path);
                     if (ix >= 0) entry_set_flags(lx, &lx->e[ix], slash + 1, strlen(slash + 1));
                 } else if (ensure_entry(lx, key, kl, proper)) {
-                    return set_msg(err, "%s: out of memory", path);
+                    return nomem(err, path);
                 }
                 if (lx->nsplits > UINT16_MAX) return set_msg(err, "%s: too many splits", path);
                 mark_entries(lx, key, kl, 0, (uint16_t)lx->nsplits);
@@ -899,7 +915,7 @@ static int load_supplement(lexicon *lx, const char *path, const char *t, size_t 
         size_t kl = fold_word((const uint8_t *)f[0], wl, key, &proper);
         if (!kl) return set_msg(err, "%s: line %d: not a word: %.*s", path, lineno, (int)wl, f[0]);
         long ix = entry_add(lx, key, kl, proper ? E_PROPER : 0);
-        if (ix == -1) return set_msg(err, "%s: out of memory", path);
+        if (ix == -1) return nomem(err, path);
         if (ix >= 0 && slash) entry_set_flags(lx, &lx->e[ix], slash + 1, strlen(slash + 1));
     }
     return 0;
@@ -922,7 +938,7 @@ static void lexicon_destroy(lexicon *lx)
     pk_free(lx);
 }
 
-static pk_status load(const char *extra_path, lexicon **out, char **err)
+pk_status lexicon_load(const char *hunspell_base, const char *extra_path, lexicon **out, char **err)
 {
     *out = NULL;
     lexicon *lx = pk_calloc(1, sizeof *lx);
@@ -936,29 +952,41 @@ static pk_status load(const char *extra_path, lexicon **out, char **err)
     snprintf(lx->source, sizeof lx->source, "none");
     pk_status st = PK_OK;
 
-    for (int k = 0; lexicon_system_paths[k]; k++) {
+    const char *one[2] = {hunspell_base, NULL};
+    const char *const *bases = hunspell_base ? one : lexicon_system_paths;
+    for (int k = 0; bases[k] && bases[k][0]; k++) {
         char dic[512], aff[512];
-        snprintf(dic, sizeof dic, "%s.dic", lexicon_system_paths[k]);
-        snprintf(aff, sizeof aff, "%s.aff", lexicon_system_paths[k]);
+        snprintf(dic, sizeof dic, "%s.dic", bases[k]);
+        snprintf(aff, sizeof aff, "%s.aff", bases[k]);
         uint8_t *ad = NULL, *dd = NULL;
         size_t an = 0, dn = 0;
-        if (util_read_file(aff, &ad, &an, NULL) != PK_OK) continue;
-        if (util_read_file(dic, &dd, &dn, NULL) != PK_OK) { pk_free(ad); continue; }
+        /* a missing pair is skipped (unless named), but never a failure to read one that exists */
+        st = util_read_file(aff, &ad, &an, hunspell_base ? err : NULL);
+        if (st == PK_OK) {
+            st = util_read_file(dic, &dd, &dn, hunspell_base ? err : NULL);
+            if (st != PK_OK) pk_free(ad);
+        }
+        if (st != PK_OK) {
+            if (st == PK_ENOMEM || hunspell_base) goto fail;
+            st = PK_OK;
+            continue;
+        }
         int rc = load_aff(lx, aff, (char *)ad, an, err);
         if (!rc) rc = load_dic(lx, dic, (const char *)dd, dn, err);
         lx->hash = util_hash64(ad, an, lx->hash);
         lx->hash = util_hash64(dd, dn, lx->hash);
         pk_free(ad);
         pk_free(dd);
-        if (rc) { st = PK_ENOMEM; goto fail; }
-        snprintf(lx->source, sizeof lx->source, "hunspell:%s", lexicon_system_paths[k]);
+        if (rc) { st = (pk_status)rc; goto fail; }
+        snprintf(lx->source, sizeof lx->source, "hunspell:%s", bases[k]);
         break;
     }
     if (lx->fl_forbidden == 0xFFFFFFFFu) lx->fl_forbidden = 0;
     if (lx->fl_needaffix == 0xFFFFFFFFu) lx->fl_needaffix = 0;
 
     size_t sn = strlen(data_lexicon_sv);
-    if (load_supplement(lx, "rules/lexicon/sv.txt", data_lexicon_sv, sn, err)) { st = PK_ESYNTAX; goto fail; }
+    int src = load_supplement(lx, "rules/lexicon/sv.txt", data_lexicon_sv, sn, err);
+    if (src) { st = (pk_status)src; goto fail; }
     lx->hash = util_hash64(data_lexicon_sv, sn, lx->hash);
     if (extra_path) {
         uint8_t *xd = NULL;
@@ -968,10 +996,10 @@ static pk_status load(const char *extra_path, lexicon **out, char **err)
         int rc = load_supplement(lx, extra_path, (const char *)xd, xn, err);
         lx->hash = util_hash64(xd, xn, lx->hash);
         pk_free(xd);
-        if (rc) { st = PK_ESYNTAX; goto fail; }
+        if (rc) { st = (pk_status)rc; goto fail; }
     }
     if (rules_index(lx) || bforms_build(lx)) {
-        set_msg(err, "compound lexicon: out of memory");
+        nomem(err, "compound lexicon");
         st = PK_ENOMEM;
         goto fail;
     }
@@ -989,7 +1017,7 @@ static lexicon *shared_lx;
 
 pk_status lexicon_acquire(const char *extra_path, lexicon **out, char **err)
 {
-    if (extra_path) return load(extra_path, out, err);
+    if (extra_path) return lexicon_load(NULL, extra_path, out, err);
     pthread_mutex_lock(&shared_mu);
     if (shared_lx) {
         shared_lx->refs++;
@@ -997,7 +1025,7 @@ pk_status lexicon_acquire(const char *extra_path, lexicon **out, char **err)
         pthread_mutex_unlock(&shared_mu);
         return PK_OK;
     }
-    pk_status st = load(NULL, out, err);
+    pk_status st = lexicon_load(NULL, NULL, out, err);
     if (st == PK_OK) {
         (*out)->shared = 1;
         shared_lx = *out;
@@ -1064,9 +1092,17 @@ static int weak_first(const lexicon *lx, const uint8_t *w, size_t n, size_t *par
     return 0;
 }
 
-static int short_penalty(size_t chars)
+/* Parts of two or three letters are often spurious; four-letter parts only on weak evidence. */
+static int short_penalty(size_t chars, int weak)
 {
-    return chars <= 2 ? 40 : chars == 3 ? 20 : chars == 4 ? 5 : 0;
+    return chars <= 2 ? 40 : chars == 3 ? 20 : (chars == 4 && weak) ? 5 : 0;
+}
+
+static int double_consonant(const uint8_t *w, size_t j)
+{
+    uint8_t c = w[j - 1];
+    if (c != w[j - 2] || c >= 0x80 || !(c >= 'b' && c <= 'z')) return 0;
+    return c != 'e' && c != 'i' && c != 'o' && c != 'u' && c != 'y';
 }
 
 int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *parts, int max)
@@ -1126,13 +1162,25 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
                 if (strict) continue;
                 pen += 30;
             }
-            int cost = best[i] + 100 + pen + short_penalty(pc);
+            /* a linking vowel loses a tie: detalj+planering, not detaljplan+e+ring */
+            int vowel_link = part < j - i && strchr("aeou", w[j - 1]) != NULL;
+            int cost = best[i] + 100 + pen + short_penalty(pc, pen != 0) + (vowel_link ? 3 : 0);
             if (cost < best[j]) {
                 best[j] = cost;
                 back[j] = (int)i;
                 plen[j] = (uint8_t)part;
                 np[j] = np[i] + 1;
                 ev[j] = ev[i] + pen;
+            }
+            /* a triple consonant is written double: remiss+svar = remissvar, process+stöd =
+             * processtöd; the next part then starts on the last letter of this one */
+            if (part == j - i && j - i >= 3 && double_consonant(w, j) && w[j] != w[j - 1] &&
+                cost + 30 < best[j - 1]) {
+                best[j - 1] = cost + 30;
+                back[j - 1] = (int)i;
+                plen[j - 1] = (uint8_t)part;
+                np[j - 1] = np[i] + 1;
+                ev[j - 1] = ev[i] + pen;
             }
         }
     }
@@ -1146,7 +1194,6 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
         if (hc < (strict ? 4u : 3u) && !(hc == 2 && linked && !strict)) continue;
         winfo hw;
         analyse(lx, w + i, n - i, &hw);
-        if (hw.whole) continue;
         int pen;
         if (hw.head) pen = 0;
         else if (hw.plain && !strict && hc >= 4) pen = 15;
@@ -1154,7 +1201,13 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
         /* weak evidence must not pile up: at most 20 per joint */
         if (ev[i] + pen > 20 * np[i]) continue;
         /* on a tie the longer first part wins: Swedish compounds branch to the left */
-        int t = best[i] + 100 + pen + short_penalty(hc);
+        int t = best[i] + 100 + pen + short_penalty(hc, pen != 0);
+        /* but an s that may start the head is not a linking s: klubb+sport, not klubbs+port */
+        if (linked) {
+            winfo sw;
+            analyse(lx, w + i - 1, n - i + 1, &sw);
+            if (sw.head) t += 1;
+        }
         if (t <= total) { total = t; hi = i; }
     }
     if (total >= INF) return 0;

@@ -20,6 +20,10 @@ extern const char *const lexicon_system_paths[];
 pk_status lexicon_acquire(const char *extra_path, lexicon **out, char **err);
 void      lexicon_release(lexicon *lx);
 
+/* Load a lexicon of one's own: hunspell_base names the .dic/.aff pair without the extension
+ * (NULL: the first of lexicon_system_paths that exists; "": none, the supplement only). */
+pk_status lexicon_load(const char *hunspell_base, const char *extra_path, lexicon **out, char **err);
+
 /* Hash of everything that decides splits (dictionary, affix rules, supplement, extra file). */
 uint32_t    lexicon_hash32(const lexicon *lx);
 /* "hunspell:/usr/share/hunspell/sv_SE" or "none" (supplement only). */
