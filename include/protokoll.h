@@ -189,63 +189,86 @@ uint64_t pk_hash64(const void *p, size_t n);
 
 typedef struct pk_analyzer pk_analyzer;
 
+/* Token kinds and flags (pk_token.flags): exactly one of WORD, NUMBER, DATE, TIME, SECTION, plus
+ * STOP and CAPPED.  docs/ANALYZER.md gives the rules. */
 enum {
-    PK_TOK_WORD    = 1u << 0,  /* letters (may contain inner hyphens or apostrophes) */
-    PK_TOK_NUMBER  = 1u << 1,  /* 12, 96,1, 1.5, 30.000 */
+    PK_TOK_WORD    = 1u << 0,  /* letters (with digits, marks, an inner apostrophe); hyphens split words */
+    PK_TOK_NUMBER  = 1u << 1,  /* 12, 96,1, 1.5, 30.000 (norm "30000") */
     PK_TOK_DATE    = 1u << 2,  /* 2021-08-20 */
-    PK_TOK_TIME    = 1u << 3,  /* 08:30, 8.30 after "kl" */
-    PK_TOK_SECTION = 1u << 4,  /* § 12, §12 */
+    PK_TOK_TIME    = 1u << 3,  /* 08:30, 8.30 after "kl" (norm "08:30") */
+    PK_TOK_SECTION = 1u << 4,  /* § 12, §12 (norm "§12") */
     PK_TOK_STOP    = 1u << 5,  /* a stopword (not indexed, but keeps its position) */
-    PK_TOK_CAPPED  = 1u << 6   /* an absurdly long token, cut at PK_MAX_TOKEN bytes */
+    PK_TOK_CAPPED  = 1u << 6   /* an absurdly long token, its norm cut at PK_MAX_TOKEN bytes */
 };
+#define PK_TOK_KINDS (PK_TOK_WORD | PK_TOK_NUMBER | PK_TOK_DATE | PK_TOK_TIME | PK_TOK_SECTION)
 
 #define PK_MAX_TOKEN 64        /* bytes of a token's normalised form */
 #define PK_MAX_PARTS 6         /* compound parts per word */
 
-/* A compound part: lowercase surface text without linking letters, and its stem. */
+/* A compound part: lowercase surface text without linking letters, and its Snowball stem. */
 typedef struct pk_part {
     const char *text;  uint32_t text_len;
     const char *stem;  uint32_t stem_len;
 } pk_part;
 
 /* One token.  Strings are borrowed from the analyzer and stay valid until the analyzer is freed
- * (they live in its per-form cache); they are NUL-terminated. */
+ * or reset (they live in its per-form cache); they are NUL-terminated. */
 typedef struct pk_token {
     uint32_t       start, end;   /* byte offsets into the analysed text */
     uint32_t       pos;          /* token position, counting stopwords */
     uint32_t       flags;        /* PK_TOK_* */
-    uint32_t       form_id;      /* dense id of the normalised form in this analyzer's cache */
+    uint32_t       form_id;      /* dense id (0, 1, 2, ...) of the normalised form in this analyzer */
     const char    *norm;  uint32_t norm_len;   /* casefolded form */
     const char    *stem;  uint32_t stem_len;   /* Snowball Swedish stem (== norm for non-words) */
-    uint32_t       nparts;       /* 0 for a word that is not a compound */
+    uint32_t       nparts;       /* 0 for a word that is not a compound, else 2..PK_MAX_PARTS */
     const pk_part *parts;
 } pk_token;
 
 /* Options for an analyzer; zero means default for every field. */
 typedef struct pk_analyzer_opts {
     const char *stopwords_path;  /* default: built-in copy of stopwords/sv.txt */
-    const char *lexicon_path;    /* extra compound lexicon (one word a line), optional */
+    const char *lexicon_path;    /* extra compound lexicon (format of rules/lexicon/sv.txt), optional */
     int         no_compounds;    /* do not split compounds */
 } pk_analyzer_opts;
 
+/* Make an analyzer (opts may be NULL).  The compound lexicon (hunspell-sv, when installed, plus
+ * the built-in supplement) is loaded once per process and shared by all analyzers without a
+ * lexicon_path.  pk_analyzer_create also gives a message on failure ("stopwords: path: reason",
+ * free with pk_free); PK_ENOENT/PK_EIO for an unreadable file, PK_ESYNTAX for a bad lexicon line. */
 pk_status pk_analyzer_new(const pk_analyzer_opts *opts, pk_analyzer **out);
+pk_status pk_analyzer_create(const pk_analyzer_opts *opts, pk_analyzer **out, char **err);
 void      pk_analyzer_free(pk_analyzer *a);
 const char *pk_analyzer_errmsg(const pk_analyzer *a);
 
-/* The analyzer's identity, e.g. "snowball-swedish/2.2.0 stop:1a2b3c4d lex:5e6f7a8b split:1":
- * stored in every index file so that an index is never read with a different analysis. */
+/* The analyzer's identity, e.g.
+ *   "snowball-swedish/2.x:5c1f0a9e tok:1 stop:1a2b3c4d lex:5e6f7a8b split:1"
+ * (stemmer generation and probe hash, tokenizer rules, stopword list, compound lexicon, splitter;
+ * "lex:- split:0" without compounds): stored in every index so that an index is never read with
+ * a different analysis.  Borrowed; valid until the analyzer is freed. */
 const char *pk_analyzer_identity(const pk_analyzer *a);
 
 /* Tokenize text and call cb for each token in order.  A non-zero return from cb stops the run
- * (pk_analyze still returns PK_OK).  PK_ENOMEM when the form cache cannot grow. */
+ * (pk_analyze still returns PK_OK).  PK_ENOMEM when the form cache cannot grow, PK_ELIMIT for a
+ * text of 4 GiB or more (offsets are 32-bit). */
 typedef int (*pk_token_fn)(void *ud, const pk_token *tok);
 pk_status pk_analyze(pk_analyzer *a, const char *text, size_t len, pk_token_fn cb, void *ud);
 
-/* Analyze one word (already a single token): casefold, stem, split.  *tok is borrowed. */
+/* Analyze one term (a query word, "2021-08-20", "§12"): casefold, stem, split.  Text that the
+ * tokenizer does not read as exactly one token is analysed as one word.  *tok is borrowed;
+ * start 0, end n, pos 0. */
 pk_status pk_analyze_word(pk_analyzer *a, const char *w, size_t n, pk_token *tok);
 
-/* The analyze command's JSON ({"tokens": [...]}, see docs) for text; caller frees *json. */
+/* The analyze command's JSON for text: {"tokens": [{"text", "start", "end", "pos", "type",
+ * "norm", "stem", "stopword", "parts", "part_stems"}, ...]} (the DESIGN.md shape plus keys);
+ * caller frees *json with pk_free. */
 pk_status pk_analyze_json(pk_analyzer *a, const char *text, size_t len, char **json);
+
+/* Number of distinct normalised forms seen so far: every form_id is below it. */
+size_t pk_analyzer_forms(const pk_analyzer *a);
+
+/* Forget all cached forms (form ids restart at 0; strings of earlier tokens become invalid).
+ * For long-running indexers that want to bound memory. */
+void pk_analyzer_reset(pk_analyzer *a);
 
 /* ------------------------------------------------------------------------------------------------
  * Extractor: rules as data (files of rules, PCRE2 JIT) turn a document into a record.
