@@ -77,10 +77,19 @@ int pk_reader_wants(const char *path)
     const char *b = base_name(path);
     if (!*b || b[0] == '.') return 0;
     if (markup_format_of_name(b) >= 0) return 1;
-    /* names without an extension (styrelsemote_210902): taken when their content is text */
+    /* names without an extension (styrelsemote_210902): taken when their content is text, except
+     * the files that software projects keep beside their sources */
     size_t n = strlen(b);
     if (n > 3 && util_memcasecmp_ascii(b + n - 3, ".gz", 3) == 0) n -= 3;
-    return memchr(b, '.', n) == NULL;
+    if (memchr(b, '.', n)) return 0;
+    static const char *project_files[] = {
+        "readme", "license", "licence", "copying", "authors", "changelog", "changes", "news", "todo",
+        "install", "notice", "contributing", "makefile", "gnumakefile", "dockerfile", "containerfile",
+        "gemfile", "rakefile", "vagrantfile", "procfile", "jenkinsfile", "pipfile", "brewfile",
+    };
+    for (size_t i = 0; i < sizeof project_files / sizeof project_files[0]; i++)
+        if (strlen(project_files[i]) == n && util_memcasecmp_ascii(b, project_files[i], n) == 0) return 0;
+    return 1;
 }
 
 static int has_extension(const char *path)

@@ -494,6 +494,9 @@ static void reader_wants(void)
     CHECK(!pk_reader_wants("x.pdf.gz"));
     CHECK(!pk_reader_wants(".hidden"));
     CHECK(!pk_reader_wants(NULL));
+    CHECK(!pk_reader_wants("repo/LICENSE"));
+    CHECK(!pk_reader_wants("repo/Makefile"));
+    CHECK(pk_reader_wants("repo/README.md"));
 }
 
 /* ---- dates ---- */
