@@ -404,7 +404,8 @@ static pk_status doc_build(const char *name, const uint8_t *raw, size_t n, uint3
         }
         if (st != PK_OK) { buf_free(&text); snprintf(why, wl, "out of memory"); return st; }
     }
-    if (needs_nfc || markup_nfc) {
+    /* markup may write characters of its own (LaTeX accents, entities, \u{...} escapes) */
+    if (needs_nfc || markup_nfc || f != PK_FMT_TEXT) {
         int changed = 0;
         if (decode_nfc(&text, &changed) != PK_OK) { buf_free(&text); snprintf(why, wl, "out of memory"); return PK_ENOMEM; }
         if (changed && needs_nfc) repairs |= PK_REPAIR_NFC;
@@ -535,7 +536,7 @@ static pk_status read_one(const char *path, pk_doc **out, char *why, size_t wl)
             if (S_ISDIR(st.st_mode)) { close(fd); snprintf(why, wl, "is a folder"); return PK_EINVAL; }
             mtime = (int64_t)st.st_mtime;
             if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > (uint64_t)max_doc_bytes && st.st_size > 2) {
-                /* a compressed file may be larger than the limit only if... it cannot: refuse early */
+                /* a plain file beyond the limit is refused unread; gzip is judged by what it inflates to */
                 uint8_t m[2];
                 if (pread(fd, m, 2, 0) != 2 || !is_gzip(m, 2)) {
                     close(fd);

@@ -1,6 +1,8 @@
 /* typst.c — Typst markup reduced to canonical text: headings, lists, calls with content, #let keys. */
 #include "markup.h"
 
+#include "decode.h"
+
 #include <ctype.h>
 
 #define TYP_MAX_DEPTH 48
@@ -261,13 +263,7 @@ static void unescape_str(const char *p, size_t n, pk_buf *b)
                 k++;
             }
             if (k < n && p[k] == '}' && v && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF) && v >= 0x20) {
-                char t[4];
-                size_t tl;
-                if (v < 0x80) { t[0] = (char)v; tl = 1; }
-                else if (v < 0x800) { t[0] = (char)(0xC0 | v >> 6); t[1] = (char)(0x80 | (v & 0x3F)); tl = 2; }
-                else if (v < 0x10000) { t[0] = (char)(0xE0 | v >> 12); t[1] = (char)(0x80 | (v >> 6 & 0x3F)); t[2] = (char)(0x80 | (v & 0x3F)); tl = 3; }
-                else { t[0] = (char)(0xF0 | v >> 18); t[1] = (char)(0x80 | (v >> 12 & 0x3F)); t[2] = (char)(0x80 | (v >> 6 & 0x3F)); t[3] = (char)(0x80 | (v & 0x3F)); tl = 4; }
-                buf_put(b, t, tl);
+                decode_put_cp(b, v);
                 i = k;
             }
         } else {

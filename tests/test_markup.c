@@ -55,6 +55,7 @@ static void md_inline(void)
     CHECK_CANON("a.md", "Text <!-- dold\nkommentar --> synlig <b>fet</b><br>ny\n![logga](l.png)\n",
                 "Text\nsynlig fet ny\nlogga\n");
     CHECK_CANON("a.md", "[1]: https://example.org\nSe [källan][1].\n", "Se källan.\n");
+    CHECK_CANON("a.md", "Sa&#x30A;", "Så\n");      /* an entity that composes: NFC all the same */
 }
 
 static void md_blocks(void)
