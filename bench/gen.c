@@ -912,7 +912,7 @@ static void roster_make(roster *ro, const body *b, int term, uint64_t seed, int 
         for (int i = 0; i < nm; i++)
             roster_add(&r, ro, draw_party(&r), i == 0 ? "ordförande" : i == 1 ? "vice ordförande" : "ledamot", 0);
         int ne = rrange(&r, 3, 6);
-        for (int i = 0; i < ne; i++) roster_add(&r, ro, draw_party(&r), "tjänstgörande ersättare", 1);
+        for (int i = 0; i < ne; i++) roster_add(&r, ro, draw_party(&r), "ersättare", 1);
         int no = rrange(&r, 1, 3);
         for (int i = 0; i < no; i++) roster_add(&r, ro, NULL, OFFICIALS[i], 2);
         ro->chair = 0;
@@ -1486,14 +1486,18 @@ static void decision_clause(doc *d)
     expand(d, PICK(&d->r, DECISION_CLAUSES));
 }
 
-/* A follow-up sentence: owners, a task and maybe a due date.  Records the truth. */
-static void follow_up(doc *d, int municipal)
+/* A follow-up sentence: owners, a task and maybe a due date.  Records the truth.
+ * FU_DECISION: a task given by the meeting ("X får i uppdrag att ..."), written inside a decision;
+ * FU_FREE: a task taken on without a decision ("X ska ...", "X ansvarar för att ...", "X återkommer
+ * med ..."); FU_MUNICIPAL: the board tasks an official ("Nämnden uppdrar åt ... att ..."). */
+enum { FU_DECISION, FU_FREE, FU_MUNICIPAL };
+
+static void follow_up(doc *d, int kind)
 {
     fu_truth fu = {d->cur_item, {0, 0}, {0}, 0, INT32_MIN};
     uint32_t s0 = (uint32_t)d->t.n;
-    int form = (int)rbelow(&d->r, municipal ? 2 : 5);
     d->last_due = INT32_MIN;
-    if (municipal) {
+    if (kind == FU_MUNICIPAL) {
         /* an official of the meeting gets the task */
         int who = -1;
         for (int i = 0; i < d->npresent; i++)
@@ -1506,40 +1510,46 @@ static void follow_up(doc *d, int municipal)
         put(d, d->ro->p[who].name);
         put(d, " att ");
         expand(d, PICK(&d->r, TASKS));
-        if (form == 0) { put(d, " senast "); put_due(d, 1); }
+        if (rchance(&d->r, 0.5)) { put(d, " senast "); put_due(d, 1); }
         put(d, ".");
         fu.owners[fu.nowners++] = who;
     } else {
         int a = present_person(d, -1);
         fu.owners[fu.nowners++] = a;
-        if (form == 1) {
+        if (kind == FU_DECISION && rchance(&d->r, 0.35)) {
             int b = present_person(d, a);
             if (b != a) fu.owners[fu.nowners++] = b;
         }
         put(d, d->ro->p[a].name);
         if (fu.nowners == 2) { put(d, " och "); put(d, d->ro->p[fu.owners[1]].name); }
-        switch (form) {
-        case 0: case 1:
+        if (kind == FU_DECISION) {
             put(d, " får i uppdrag att ");
             expand(d, PICK(&d->r, TASKS));
-            put(d, " till ");
-            put_due(d, 0);
-            break;
-        case 2:
-            put(d, " ska ");
-            expand(d, PICK(&d->r, TASKS));
-            put(d, " senast ");
-            put_due(d, 0);
-            break;
-        case 3:
-            put(d, " ska ");
-            expand(d, PICK(&d->r, TASKS));
-            put(d, " till nästa möte");
-            break;
-        default:
-            put(d, " ansvarar för att ");
-            expand(d, PICK(&d->r, TASKS));
-            break;
+            if (rchance(&d->r, 0.75)) { put(d, " till "); put_due(d, 0); }
+        } else {
+            switch (rbelow(&d->r, 4)) {
+            case 0:
+                put(d, " ska ");
+                expand(d, PICK(&d->r, TASKS));
+                put(d, " senast ");
+                put_due(d, 0);
+                break;
+            case 1:
+                put(d, " ska ");
+                expand(d, PICK(&d->r, TASKS));
+                put(d, " till nästa möte");
+                break;
+            case 2:
+                put(d, " ansvarar för att ");
+                expand(d, PICK(&d->r, TASKS));
+                break;
+            default:
+                put(d, " återkommer med ");
+                expand(d, rchance(&d->r, 0.5) ? "ett förslag om {c}" : "ett underlag om {C}");
+                if (rchance(&d->r, 0.5)) { put(d, " senast "); put_due(d, 0); }
+                else put(d, " till nästa möte");
+                break;
+            }
         }
         put(d, ".");
     }
@@ -1827,7 +1837,7 @@ static void gen_plain(doc *d)
             put(d, "Beslut\n\n");
             uint32_t s0 = (uint32_t)d->t.n;
             if (rchance(&d->r, 0.3)) {
-                follow_up(d, 0);
+                follow_up(d, FU_DECISION);
             } else {
                 put(d, d->b->subject);
                 put(d, rchance(&d->r, 0.5) ? " är överens om att " : " beslutar att ");
@@ -1838,7 +1848,7 @@ static void gen_plain(doc *d)
             nl(d);
         } else if (u < 0.6) {
             nl(d);
-            follow_up(d, 0);
+            follow_up(d, FU_FREE);
             nl(d);
         }
     }
@@ -1969,7 +1979,7 @@ static void gen_markdown(doc *d)
     put(d, "Ordförande ");
     put(d, ro->p[ro->chair].name);
     put(d, " förklarade mötet öppnat kl. ");
-    put_time_dot(d, d->start + rrange(&d->r, 0, 6), 1);
+    put_time_dot(d, d->start, 1);
     put(d, ".\n");
 
     MD_ITEM();
@@ -1978,7 +1988,7 @@ static void gen_markdown(doc *d)
     {
         uint32_t s0 = (uint32_t)d->t.n;
         put(d, ro->p[d->adjuster].name);
-        put(d, " valdes att jämte ordföranden justera protokollet.");
+        put(d, rchance(&d->r, 0.5) ? " valdes att jämte ordföranden justera protokollet." : " valdes till justerare.");
         add_decision(d, (span){s0, (uint32_t)d->t.n});
         nl(d);
     }
@@ -2019,24 +2029,30 @@ static void gen_markdown(doc *d)
         if (u < 0.4) {
             nl(d);
             uint32_t s0;
-            if (rchance(&d->r, 0.5)) {
+            if (rchance(&d->r, 0.25)) {
                 put(d, "Beslut: ");
                 s0 = (uint32_t)d->t.n;
-                put(d, "Styrelsen beslutar att ");
+                follow_up(d, FU_DECISION);
             } else {
-                put(d, "- ");
-                s0 = (uint32_t)d->t.n;
-                put(d, "Mötet beslutade att ");
+                if (rchance(&d->r, 0.5)) {
+                    put(d, "Beslut: ");
+                    s0 = (uint32_t)d->t.n;
+                    put(d, "Styrelsen beslutar att ");
+                } else {
+                    put(d, "- ");
+                    s0 = (uint32_t)d->t.n;
+                    put(d, "Mötet beslutade att ");
+                }
+                decision_clause(d);
+                put(d, ".");
             }
-            decision_clause(d);
-            put(d, ".");
             add_decision(d, (span){s0, (uint32_t)d->t.n});
             nl(d);
         }
         if (rchance(&d->r, 0.35)) {
             nl(d);
             put(d, "- ");
-            follow_up(d, 0);
+            follow_up(d, FU_FREE);
             nl(d);
         }
     }
@@ -2208,7 +2224,7 @@ static void gen_municipal(doc *d)
             put(d, " beslutar att ");
             decision_clause(d);
             put(d, ".");
-            if (rchance(&d->r, 0.2)) { putn(d, " ", 1); follow_up(d, 1); }
+            if (rchance(&d->r, 0.2)) { putn(d, " ", 1); follow_up(d, FU_MUNICIPAL); }
         }
         add_decision(d, (span){s0, (uint32_t)d->t.n});
         nl(d);
@@ -2370,6 +2386,14 @@ static void put_span_json(sbuf *b, const doc *d, span sp)
     sb_json(b, d->t.p + sp.s, sp.e - sp.s);
 }
 
+/* The item a decision or follow-up belongs to: its number, or its title when items are unnumbered. */
+static void put_item_ref(sbuf *b, const doc *d, int item)
+{
+    if (item < 0) sb_puts(b, "null");
+    else if (d->items[item].number[0]) sb_jsonz(b, d->items[item].number);
+    else put_span_json(b, d, d->items[item].title);
+}
+
 static void write_truth(gen *g, doc *d, const char *relpath)
 {
     sbuf *b = &g->line;
@@ -2423,7 +2447,7 @@ static void write_truth(gen *g, doc *d, const char *relpath)
     for (int i = 0; i < d->ndecs; i++) {
         if (i) sb_putc(b, ',');
         sb_puts(b, "{\"item\":");
-        sb_jsonz(b, d->decs[i].item >= 0 && d->items[d->decs[i].item].number[0] ? d->items[d->decs[i].item].number : NULL);
+        put_item_ref(b, d, d->decs[i].item);
         sb_puts(b, ",\"text\":");
         put_span_json(b, d, d->decs[i].text);
         sb_printf(b, ",\"span\":[%u,%u]}", d->decs[i].text.s, d->decs[i].text.e);
@@ -2433,7 +2457,7 @@ static void write_truth(gen *g, doc *d, const char *relpath)
         const fu_truth *f = &d->fus[i];
         if (i) sb_putc(b, ',');
         sb_puts(b, "{\"item\":");
-        sb_jsonz(b, f->item >= 0 && d->items[f->item].number[0] ? d->items[f->item].number : NULL);
+        put_item_ref(b, d, f->item);
         sb_puts(b, ",\"text\":");
         put_span_json(b, d, f->text);
         sb_puts(b, ",\"owners\":[");
@@ -2462,7 +2486,7 @@ static void write_truth(gen *g, doc *d, const char *relpath)
     sb_puts(b, "],\"signatures\":{\"recorded_by\":");
     sb_jsonz(b, ro->p[ro->secretary].name);
     sb_puts(b, ",\"approved_by\":[");
-    if (d->b->style != ST_PLAIN) { sb_jsonz(b, ro->p[ro->chair].name); sb_putc(b, ','); }
+    if (d->b->style == ST_MARKDOWN) { sb_jsonz(b, ro->p[ro->chair].name); sb_putc(b, ','); }
     sb_jsonz(b, ro->p[d->adjuster].name);
     sb_puts(b, "]},\"topics\":{");
     int first = 1;
@@ -2737,6 +2761,24 @@ static void write_tables(gen *g)
     free(s.p);
 }
 
+static void vocab_free(vocab *v)
+{
+    free(v->pool); free(v->off); free(v->len); free(v->lem_first); free(v->lem_n); free(v->noun_lem);
+    free(v->all.prob); free(v->all.alias); free(v->nouns.prob); free(v->nouns.alias);
+}
+
+static void gen_free(gen *g)
+{
+    vocab_free(&g->v);
+    for (size_t i = 0; i < (size_t)g->nbodies * (size_t)g->nterms; i++) free(g->rosters[i]);
+    free(g->rosters); free(g->bodies); free(g->dir_made); free(g->year_docs); free(g->year_bytes);
+    free(g->cells); free(g->line.p);
+    for (int t = 0; t < NTOPIC; t++) {
+        free(TOPICS[t].stem);
+        for (int k = 0; k < TOPICS[t].nform; k++) free(TOPICS[t].fstem[k]);
+    }
+}
+
 static void usage(void)
 {
     fprintf(stderr,
@@ -2837,5 +2879,6 @@ int main(int argc, char **argv)
     }
     free(d->t.p);
     free(d);
+    gen_free(&g);
     return 0;
 }
