@@ -23,7 +23,7 @@ OUT=${BENCH_OUT:-bench/out}
 RESULTS=${BENCH_RESULTS:-bench/RESULTS.md}
 SEED=${BENCH_SEED:-1}
 KEEP=${BENCH_KEEP:-0}
-PK=$BUILD/protokoll
+PK=${PK:-$BUILD/protokoll}
 GEN=$BUILD/bench/gen
 RUNSTAT=$BUILD/bench/runstat
 PEERS=$BUILD/peers
@@ -42,7 +42,7 @@ note() { grep -qxF -- "- $*" "$NOTES" 2>/dev/null || echo "- $*" >>"$NOTES"; say
 rec()  { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$M"; }
 # val SIZE METRIC: the value recorded, or empty
 val()  { awk -F'\t' -v s="$1" -v m="$2" '$1 == s && $2 == m { print $3; exit }' "$M"; }
-calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }" 2>/dev/null; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", ($1) }" 2>/dev/null; }
 # rows SIZE PREFIX FILE: record every "| metric | value | unit |" row of FILE (not trend rows)
 rows() {
     awk -F'|' -v s="$1" -v p="$2" 'NF >= 5 && $2 !~ /^ *-+ *$/ && $2 !~ /^ *trend [0-9u]/ {
@@ -311,7 +311,7 @@ for r in res:
     for p in r["series"]:
         print("%s\t%s\t%d\t%d" % (r["query"], p["period"], p["docs"], p["hits"]))
 PYEOF
-            for pair in "elektrifier*:prefix:docs" "elektrifiering:topic:both" "=elektrifiering:exact:both"; do
+            for pair in "elektrifier*:prefix:docs" "elektrifiering:topic:docs" "=elektrifiering:exact:both"; do
                 q=${pair%%:*}; rest=${pair#*:}; cls=${rest%%:*}; what=${rest#*:}
                 ours=$(awk -F'\t' -v q="$q" '$1 == q && $3 > 0 { print $2, $3, $4 }' "$OUT/trend-$S.rows" | sort)
                 want=$(truth_years "$A" elektrifiering "$cls")
