@@ -3,7 +3,8 @@
 #
 # Environment (all optional):
 #   BENCH_SIZES="50 200 1000"   archive sizes in MB (10^6 bytes); `make bench BENCH_SIZES=50` is quick
-#   BENCH_PEER_SIZES            sizes on which the peers run (default: all of BENCH_SIZES)
+#   BENCH_PEER_SIZES            sizes on which the peers run (default: those of BENCH_SIZES below 1000,
+#                               which keeps `make bench` under 20 minutes on two cores)
 #   BENCH_RUNS=200              measured runs per query (after 10 unmeasured)
 #   BENCH_DATA=bench/data       cached archives (regenerated when missing or when gen.c changed)
 #   BENCH_OUT=bench/out         indexes, databases, logs and raw figures of this run
@@ -16,7 +17,8 @@
 set -u
 BUILD=${BUILD:-build/release}
 SIZES=${BENCH_SIZES:-50 200 1000}
-PEER_SIZES=${BENCH_PEER_SIZES:-$SIZES}
+PEER_SIZES=${BENCH_PEER_SIZES:-$(for s in $SIZES; do [ "$s" -lt 1000 ] && printf '%s ' "$s"; done)}
+[ -n "$PEER_SIZES" ] || PEER_SIZES=$(echo "$SIZES" | awk '{ print $1 }')
 RUNS=${BENCH_RUNS:-200}
 DATA=${BENCH_DATA:-bench/data}
 OUT=${BENCH_OUT:-bench/out}
@@ -77,6 +79,7 @@ lucenever=$(pkgver liblucene8-java)
 javaver=$(java -version 2>&1 | head -n1)
 [ -n "$javaver" ] || javaver="not installed"
 when=$(date -u '+%Y-%m-%d %H:%M UTC')
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 
 # ---- tools ------------------------------------------------------------------------------------------
 if [ ! -x "$GEN" ] || [ ! -x "$RUNSTAT" ]; then
@@ -398,6 +401,7 @@ echo "| protokoll | $pkver, commit $commit |"
 echo "| libstemmer (Snowball) | $stemver |"
 echo "| SQLite | $sqlitever |"
 echo "| Lucene | $lucenever ($javaver) |"
+echo "| load average (1, 5, 15 min) at start and end | $load0; $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) |"
 echo
 echo "## Targets of issue 6 (on the $T MB archive unless said otherwise)"
 echo
@@ -548,6 +552,11 @@ echo
 
 echo "## Notes"
 echo
+l0=${load0%% *}
+if [ -n "$l0" ] && [ "$(calc "$l0 > $cores" 0)" = 1 ]; then
+    echo "- Other processes were running when the run started (load average $l0 on $cores cores): throughput"
+    echo "  and latency figures are lower bounds; rerun on an idle machine for stable numbers."
+fi
 if [ -s "$NOTES" ]; then cat "$NOTES"; else echo "- nothing was skipped"; fi
 echo "- The whole run took $(elapsed) s."
 echo
