@@ -21,7 +21,8 @@
 
 #include "protokoll.h"
 
-enum { C_SEP = 0, C_ALPHA, C_DIGIT, C_HIGH };
+/* ordered so that "letter or digit" is one comparison: cls >= C_ALPHA */
+enum { C_SEP = 0, C_HIGH, C_ALPHA, C_DIGIT };
 
 static const uint8_t cls[256] = {
     ['0'] = C_DIGIT, ['1'] = C_DIGIT, ['2'] = C_DIGIT, ['3'] = C_DIGIT, ['4'] = C_DIGIT,
@@ -211,11 +212,25 @@ static int abbreviation(const uint8_t *p, size_t a, size_t b)
     return letters > 0;
 }
 
+/* U+00C0..U+00FF (lead byte 0xC3) are letters except × and ÷: å ä ö é ü without a table. */
+static inline int latin1_letter(const uint8_t *p, size_t n, size_t j)
+{
+    if (j + 1 >= n || p[j] != 0xC3) return 0;
+    uint8_t b = p[j + 1];
+    return b >= 0x80 && b <= 0xBF && b != 0x97 && b != 0xB7;
+}
+
 static size_t scan_word(const uint8_t *p, size_t n, size_t i)
 {
     size_t j = i;
     while (j < n) {
+        /* the common case first: a run of ASCII letters and digits */
+        const uint8_t *q = p + j, *end = p + n;
+        while (q < end && cls[*q] >= C_ALPHA) q++;
+        j = (size_t)(q - p);
+        if (j >= n) break;
         uint8_t c = p[j];
+        if (c == 0xC3 && latin1_letter(p, n, j)) { j += 2; continue; }
         if (c < 0x80) {
             uint8_t k = cls[c];
             if (k == C_ALPHA) { j++; continue; }
@@ -374,9 +389,13 @@ int tok_next(tok_state *s, tok_span *t)
     const uint8_t *p = s->p;
     size_t n = s->n, i = s->i;
     while (i < n) {
+        if (cls[p[i]] == C_SEP) {
+            i++;
+            while (i < n && cls[p[i]] == C_SEP) i++;
+            if (i >= n) break;
+        }
         uint8_t c = p[i];
         uint8_t k = cls[c];
-        if (k == C_SEP) { i++; continue; }
         t->start = i;
         if (k == C_ALPHA) {
             t->kind = PK_TOK_WORD;
@@ -409,6 +428,13 @@ int tok_next(tok_state *s, tok_span *t)
             return 1;
         }
         /* a byte >= 0x80 */
+        if (c == 0xC3 && latin1_letter(p, n, i)) {
+            t->kind = PK_TOK_WORD;
+            t->end = scan_word(p, n, i);
+            s->expect_time = 0;
+            s->i = t->end;
+            return 1;
+        }
         uint32_t cp;
         int l = tok_utf8_decode(p + i, n - i, &cp);
         if (!l) { i++; continue; }
