@@ -11,9 +11,11 @@
  * the vowel changes Swedish uses (fråga→fråge-, kyrka→kyrko-, gata→gatu-, arbete→arbets-), at a
  * cost.  The best split has the fewest parts, then the strongest evidence, then no tiny parts.
  *
- * A word the lexicon knows as a whole is only split on strong evidence into parts of three or
+ * A word the lexicon knows as a whole is only split on strong evidence into parts of four or
  * more letters that do not start with a particle (över-, under-, genom- ...): styrelsemöte and
- * ledningsgrupp split, föregående, bokföring and överlämning do not.  Proper nouns stay whole.
+ * ledningsgrupp split; ordförande, bokföring, föregående and överlämning do not.  Proper nouns
+ * stay whole.  Swedish writes a triple consonant double at a joint (remiss+svar = remissvar);
+ * the splitter lets a part end on the letter the next one starts with.
  * The supplement (rules/lexicon/sv.txt, compiled in) adds words, forces words whole, gives
  * explicit splits, and lists particles and surname endings (Eriksson, Bergström stay whole). */
 #include "compound.h"

@@ -48,7 +48,8 @@ static int row(void *ud, const pk_token *t)
     cell(t->norm, t->norm_len, 24);
     cell(t->stem, t->stem_len, 20);
     const char *stop = (t->flags & PK_TOK_STOP) ? "stop" : (t->flags & PK_TOK_CAPPED) ? "capped" : "";
-    cell(stop, strlen(stop), 4);
+    if (t->nparts) cell(stop, strlen(stop), 4);
+    else fputs(stop, stdout);
     for (uint32_t i = 0; i < t->nparts; i++) {
         if (i) fputc('+', stdout);
         fwrite(t->parts[i].text, 1, t->parts[i].text_len, stdout);
