@@ -106,36 +106,59 @@ typedef enum pk_date_source {
 /* One document as read: the canonical text that analysis, extraction, snippets and spans refer to.
  *
  * The canonical text is UTF-8 in NFC with "\n" line ends.  Markup is reduced to a light,
- * line-oriented structure that extraction relies on (docs/READER.md):
- *   - headings are lines "# Title", "## Title", ... (level = number of '#');
- *   - list items are lines "- item" (nested lists indented by two spaces per level);
- *   - table rows and key/value lines keep their cells separated by a TAB;
- *   - paragraphs are separated by one empty line;
- *   - everything else is plain text without markup. */
+ * line-oriented structure that extraction relies on (docs/READER.md has every mapping):
+ *   - headings are lines "# Title", "## Title", ... (level = number of '#'); when LaTeX or Typst
+ *     would number the heading, the number follows the marks: "## 2.1 Title";
+ *   - list items are lines "- item" or "3. item" (nested lists indented by two spaces per level);
+ *   - table rows and key/value lines keep their cells separated by a TAB; metadata of the source
+ *     (LaTeX \title, \date, Typst #let and template settings) become key lines "date\t2024-11-15";
+ *   - a label line "name:" (a LaTeX environment or Typst function the reader does not know) is
+ *     followed directly by its rows or items;
+ *   - paragraphs and other blocks are separated by one empty line;
+ *   - everything else is plain text without markup.
+ * Plain text keeps its lines; it only loses trailing spaces and runs of empty lines. */
 typedef struct pk_doc {
     char          *path;       /* source path as given ("-" for stdin); NUL-terminated */
     char          *text;       /* canonical text, NUL-terminated */
     size_t         len;        /* bytes of text, without the NUL */
     size_t         raw_len;    /* bytes read from the source (after gunzip) */
     uint64_t       hash;       /* content hash of the raw bytes (pk_hash64) */
-    int64_t        mtime;      /* modification time of the file, seconds, 0 for stdin */
+    int64_t        mtime;      /* modification time of the file, seconds, 0 for stdin and memory */
     pk_format      format;
     int32_t        date;       /* meeting date in days, or PK_NODATE */
     pk_date_source date_from;
     uint32_t       repairs;    /* PK_REPAIR_* flags */
 } pk_doc;
 
+/* The largest document the reader takes: raw bytes, after gunzip (PK_ELIMIT beyond). */
+#define PK_MAX_DOC_BYTES ((size_t)256 << 20)
+
 void pk_doc_free(pk_doc *doc);
 
-/* Read one document from memory.  name is used for the format (by extension), the date in the
- * file name and messages; it may be NULL.  The bytes may be gzip-compressed.  On failure *out is
- * NULL and, when err is not NULL, *err receives a message ("name: reason", free with pk_free). */
+/* Read one document from memory.  name is used for the format (by extension, else by content),
+ * the date in the file name and messages; it may be NULL.  The bytes may be gzip-compressed.
+ * On failure *out is NULL and, when err is not NULL, *err receives a message ("name: reason",
+ * free with pk_free): PK_EDECODE for binary data and broken gzip streams, PK_ELIMIT for inputs
+ * beyond PK_MAX_DOC_BYTES (gzip bombs included), PK_ENOMEM.  An empty input is a document with
+ * empty text. */
 pk_status pk_doc_from_memory(const char *name, const uint8_t *p, size_t n, pk_doc **out, char **err);
 
-/* Read one file ("-" for stdin). Same contract as pk_doc_from_memory. */
+/* Read one file ("-" for stdin), gzip recognised by its magic bytes.  Same contract as
+ * pk_doc_from_memory, plus PK_ENOENT (missing), PK_EIO (unreadable), PK_EINVAL (a folder). */
 pk_status pk_doc_read_file(const char *path, pk_doc **out, char **err);
 
-/* A reader walks paths: files, folders (recursively, in sorted order, symlink loops detected,
+/* The read command's JSON object for a document (one line): path, format, date, date_from,
+ * repairs (names), bytes (raw), text_bytes, hash (16 hex digits), mtime and, when with_text,
+ * text.  Caller frees *json with pk_free. */
+pk_status pk_doc_json(const pk_doc *doc, int with_text, char **json);
+
+/* Names: "text" "markdown" "latex" "typst"; "text" "filename" "none"; and for one PK_REPAIR_*
+ * flag "bom" "latin1" "bad_bytes" "utf16" "newlines" "nfc" "control" "gzip" (NULL otherwise). */
+const char *pk_format_name(pk_format f);
+const char *pk_date_source_name(pk_date_source s);
+const char *pk_repair_name(uint32_t flag);
+
+/* A reader walks paths: files, folders (recursively, in sorted byte order, symlink loops detected,
  * hidden files and folders skipped), gzip files and "-" for stdin. */
 typedef struct pk_reader pk_reader;
 
@@ -147,11 +170,14 @@ pk_status pk_reader_add(pk_reader *r, const char *path);
 
 /* Next document.  PK_OK with *doc set: a document (caller frees).  PK_OK with *doc NULL: done.
  * Any other status: the current path failed (missing, unreadable, undecodable, a loop);
- * pk_reader_errmsg() names the file and the reason, and the next call goes on with the rest. */
+ * pk_reader_errmsg() names the file and the reason, and the next call goes on with the rest.
+ * A path named explicitly is always read; in folders only files pk_reader_wants() takes are,
+ * and a file without an extension that turns out to be binary is passed over silently. */
 pk_status pk_reader_next(pk_reader *r, pk_doc **doc);
 const char *pk_reader_errmsg(const pk_reader *r);
 
-/* Is this path one the reader takes from a folder (.txt .md .markdown .tex .typ, and .gz of them)? */
+/* Is this path one the reader takes from a folder: .txt .md .markdown .tex .typ (any case, and .gz
+ * of them), or a name without an extension (minutes such as "styrelsemote_210902")? */
 int pk_reader_wants(const char *path);
 
 /* 64-bit content hash (deterministic across runs and machines). */
