@@ -10,8 +10,9 @@
  *            thousands groups ("30.000", "30 000" with a no-break or thin space), normalised
  *            without the grouping ("30000").
  *   date     ISO "2021-08-20" with a valid month and day.
- *   time     "08:30", "8:30"; "8.30" only right after "kl"/"klockan" or after a time and a dash
- *            ("kl 8.30-10.15"); normalised to "08:30".
+ *   time     "08:30", "8:30"; "8.30" only right after "kl"/"klockan", after a time and a dash
+ *            ("kl 8.30-10.15"), before a dash and a time ("13.00-15.00"), or with a leading zero
+ *            ("08.30"); normalised to "08:30".
  *   section  "§ 12", "§12", "§§ 12": one token "§12".
  * Everything else, and every byte that is not valid UTF-8, separates tokens. */
 #include "tokenizer.h"
@@ -372,6 +373,18 @@ static int dash_follows(const uint8_t *p, size_t n, size_t i)
     return l && (cp == CP_ENDASH || cp == CP_EMDASH);
 }
 
+/* At i (after a time): a dash, then "H.MM" or "HH:MM"? */
+static int time_range_follows(const uint8_t *p, size_t n, size_t i)
+{
+    if (!dash_follows(p, n, i)) return 0;
+    while (i < n && p[i] == ' ') i++;
+    if (i < n && p[i] == '-') i++;
+    else i += 3;   /* an en or em dash */
+    while (i < n && p[i] == ' ') i++;
+    size_t d = digits_from(p, n, i) - i;
+    return d && (time_at(p, n, i, d, '.') || time_at(p, n, i, d, ':'));
+}
+
 static int is_kl(const uint8_t *p, size_t a, size_t b)
 {
     size_t n = b - a;
@@ -411,7 +424,13 @@ int tok_next(tok_state *s, tok_span *t)
             } else {
                 size_t d = digits_from(p, n, i) - i;
                 e = time_at(p, n, i, d, ':');
-                if (!e && s->expect_time) e = time_at(p, n, i, d, '.');
+                if (!e) {
+                    /* "8.30" is a time after "kl", with a leading zero ("08.30"), or before a
+                     * dash and another such time ("13.00-15.00"); otherwise a number */
+                    size_t t1 = time_at(p, n, i, d, '.');
+                    if (t1 && (s->expect_time || (d == 2 && p[i] == '0') || time_range_follows(p, n, t1)))
+                        e = t1;
+                }
                 if (e) {
                     t->kind = PK_TOK_TIME;
                 } else if (letter_at(p, n, i + d)) {

@@ -128,6 +128,15 @@ static void numbers_dates_times_sections(void)
     for (int i = 0; i < r->n; i++)
         if (r->t[i].end - r->t[i].start == 4 && memcmp(s + r->t[i].start, "8.30", 4) == 0) last_830 = i;
     CHECK(last_830 >= 0 && KIND(r->t[last_830].flags) == PK_TOK_NUMBER);
+    /* a time range and a leading zero make times without "kl"; prices stay numbers */
+    const char *tr = "Tid 13.00-15.00, 08.30, 1.50 kr, 9.30 \xe2\x80\x93 10.00";
+    r = analyze(tr);
+    CHECK((t = find(r, tr, "13.00")) && KIND(t->flags) == PK_TOK_TIME && strcmp(t->norm, "13:00") == 0);
+    CHECK((t = find(r, tr, "15.00")) && KIND(t->flags) == PK_TOK_TIME);
+    CHECK((t = find(r, tr, "08.30")) && KIND(t->flags) == PK_TOK_TIME);
+    CHECK((t = find(r, tr, "1.50")) && KIND(t->flags) == PK_TOK_NUMBER);
+    CHECK((t = find(r, tr, "9.30")) && KIND(t->flags) == PK_TOK_TIME);
+    CHECK((t = find(r, tr, "10.00")) && KIND(t->flags) == PK_TOK_TIME);
     /* invalid dates are not dates */
     const char *bad = "2021-13-45";
     r = analyze(bad);
