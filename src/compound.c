@@ -98,7 +98,7 @@ struct lexicon {
     pk_buf     text;
     entry     *e;
     size_t     ne, cape;
-    uint32_t  *eslot;          /* entry index + 1; open addressing */
+    uint64_t  *eslot;          /* hash << 32 | entry index + 1; open addressing */
     size_t     ecap;
     bform     *b;
     size_t     nb, capb;
@@ -190,12 +190,12 @@ static int text_add(lexicon *lx, const uint8_t *p, size_t n, uint32_t *off)
 static int ehash_grow(lexicon *lx)
 {
     size_t cap = lx->ecap ? lx->ecap * 2 : 1u << 16;
-    uint32_t *slots = pk_calloc(cap, sizeof *slots);
+    uint64_t *slots = pk_calloc(cap, sizeof *slots);
     if (!slots) return -1;
     for (size_t i = 0; i < lx->ne; i++) {
         size_t s = lx->e[i].hash & (cap - 1);
         while (slots[s]) s = (s + 1) & (cap - 1);
-        slots[s] = (uint32_t)i + 1;
+        slots[s] = (uint64_t)lx->e[i].hash << 32 | ((uint64_t)i + 1);
     }
     pk_free(lx->eslot);
     lx->eslot = slots;
@@ -224,7 +224,7 @@ static long entry_add(lexicon *lx, const uint8_t *key, size_t n, uint8_t bits)
     e->bits = bits;
     size_t s = e->hash & (lx->ecap - 1);
     while (lx->eslot[s]) s = (s + 1) & (lx->ecap - 1);
-    lx->eslot[s] = (uint32_t)lx->ne + 1;
+    lx->eslot[s] = (uint64_t)e->hash << 32 | ((uint64_t)lx->ne + 1);
     return (long)lx->ne++;
 }
 
@@ -265,11 +265,11 @@ static int entries_of(const lexicon *lx, const uint8_t *w, size_t n, const entry
     size_t mask = lx->ecap - 1, s = h & mask;
     int k = 0;
     for (size_t probes = 0; probes <= mask; probes++) {
-        uint32_t v = lx->eslot[s];
+        uint64_t v = lx->eslot[s];
         if (!v) break;
-        const entry *e = &lx->e[v - 1];
-        if (e->hash == h && e->len == n && memcmp(key_of(lx, e), w, n) == 0) {
-            if (k < max) out[k++] = e;
+        if ((uint32_t)(v >> 32) == h) {   /* the entry itself is read only on a hash match */
+            const entry *e = &lx->e[(uint32_t)v - 1];
+            if (e->len == n && memcmp(key_of(lx, e), w, n) == 0 && k < max) out[k++] = e;
         }
         s = (s + 1) & mask;
     }
