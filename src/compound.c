@@ -16,8 +16,9 @@
  * ledningsgrupp split; ordförande, bokföring, föregående and överlämning do not.  A part of two
  * or three letters is allowed there only when the supplement lists it as a short first or last
  * part (tids+plan, mål+grupp, tele+fax); the lexicalised words such parts bring are listed
- * whole (ordförande, deltagare, bokslut).  Proper nouns stay whole.  Swedish writes a triple consonant double at a joint (remiss+svar = remissvar);
- * the splitter lets a part end on the letter the next one starts with.
+ * whole (ordförande, deltagare, bokslut).  Proper nouns stay whole.  Swedish writes a triple
+ * consonant double at a joint (remiss+svar = remissvar); the splitter lets a part end on the
+ * letter the next one starts with.
  * The supplement (rules/lexicon/sv.txt, compiled in) adds words, forces words whole, gives
  * explicit splits, and lists particles, surname endings (Eriksson, Bergström stay whole) and
  * the short parts. */
