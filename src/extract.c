@@ -185,8 +185,33 @@ pk_status pk_extractor_new(const char *rules_path, pk_extractor **out)
         pk_free(x);
         return st;
     }
+    x->rule_last = pk_calloc(x->rs.n ? x->rs.n : 1, sizeof *x->rule_last);
+    if (!x->rule_last) {
+        msg_set(&new_failure, "extractor: out of memory");
+        pk_extractor_free(x);
+        return PK_ENOMEM;
+    }
     *out = x;
     return PK_OK;
+}
+
+static int push_hit(void *ud, rule_hit h)
+{
+    pk_extractor *x = ud;
+    rule_hit *p = PUSH(x, x->hits);
+    if (!p) return 0;
+    *p = h;
+    return 1;
+}
+
+void extract_keys(pk_extractor *x)
+{
+    x->folded.n = 0;
+    if (buf_reserve(&x->folded, x->len + 1)) { x->oom = 1; return; }
+    rules_fold(x->text, x->len, x->folded.p);
+    if (!rules_scan(&x->rs, x->folded.p, x->len, push_hit, x)) x->oom = 1;
+    memset(x->rule_last, 0, x->rs.n * sizeof *x->rule_last);   /* rule_last: end of the last window */
+    x->last_dated = 0;
 }
 
 void pk_extractor_free(pk_extractor *x)
@@ -206,6 +231,11 @@ void pk_extractor_free(pk_extractor *x)
     pk_free(x->warnings.v);
     pk_free(x->pblocks.v);
     pk_free(x->scratch.v);
+    pk_free(x->hits.v);
+    pk_free(x->sbounds.v);
+    pk_free(x->ucache.v);
+    buf_free(&x->folded);
+    pk_free(x->rule_last);
     pk_free(x);
 }
 
@@ -388,7 +418,7 @@ static void reset(pk_extractor *x)
     x->pool.err = 0;
     x->lines.n = x->units.n = x->items.n = x->people.n = 0;
     x->decisions.n = x->followups.n = x->upcoming.n = x->proposals.n = x->sats.n = x->warnings.n = 0;
-    x->pblocks.n = x->scratch.n = 0;
+    x->pblocks.n = x->scratch.n = x->hits.n = x->sbounds.n = x->ucache.n = 0;
     x->page_body = str_null();
     memset(&x->rec, 0, sizeof x->rec);
     x->rec.title = x->rec.body = x->rec.place = x->rec.date_text = str_null();
@@ -423,6 +453,7 @@ pk_status pk_extract_json(pk_extractor *x, pk_doc *doc, char **json)
     x->len = doc->len;
 
     extract_structure(x, doc);
+    if (!x->oom) extract_keys(x);
     if (!x->oom) extract_people(x);
     if (!x->oom) extract_meeting(x, doc);
     if (!x->oom) extract_sentences(x);

@@ -145,6 +145,12 @@ struct pk_extractor {
     VEC(str)         warnings;
     VEC(people_block) pblocks;
     VEC(uint64_t)    scratch;      /* hashes of short lines (page header detection) */
+    VEC(rule_hit)    hits;         /* key literals found in the text (rules_scan) */
+    VEC(uint32_t)    sbounds;      /* sentence starts inside units, computed on first use */
+    VEC(uint64_t)    ucache;       /* per unit: (first index in sbounds << 32 | count), ~0 = not yet */
+    pk_buf           folded;       /* the text case-folded for rules_scan */
+    uint32_t        *rule_last;    /* per rule: where its last window ended */
+    uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
     str              page_body;    /* a body name repeated in the page headers */
     record           rec;
     uint32_t         header_end;   /* first line after the header */
@@ -167,7 +173,9 @@ void warn(pk_extractor *x, const char *fmt, ...) __attribute__((format(printf, 2
 /* Line index of byte offset p (the line containing it). */
 uint32_t extract_line_at(const pk_extractor *x, uint32_t p);
 
-/* The passes (extract.c calls them in this order). */
+/* The passes (extract.c calls them in this order).  extract_keys finds the key literals of the
+ * sentence rules once; the meeting and sentence passes use them. */
+void extract_keys(pk_extractor *x);
 void extract_structure(pk_extractor *x, const pk_doc *doc);   /* lines, skips, header, items, labels */
 void extract_people(pk_extractor *x);                          /* participants and signatures */
 void extract_meeting(pk_extractor *x, const pk_doc *doc);     /* title, body, date, times, place */

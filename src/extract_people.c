@@ -38,26 +38,15 @@ static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int co
 static int piece_rule(pk_extractor *x, rule_kind k, piece p, size_t *gs, size_t *ge, rule_group g)
 {
     if (p.e <= p.s) return 0;
-    size_t n;
-    const rule *r = rules_of(&x->rs, k, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (!rules_match(&x->rs, &r[i], x->text + p.s, p.e - p.s, 0, 0)) continue;
-        if (gs) {
-            if (!rules_group(&x->rs, &r[i], g, gs, ge)) rules_span(&x->rs, gs, ge);
-        }
-        return 1;
-    }
-    return 0;
+    const rule *r = rules_first(&x->rs, k, x->text + p.s, p.e - p.s, 0);
+    if (!r) return 0;
+    if (gs && !rules_group(&x->rs, r, g, gs, ge)) rules_span(&x->rs, gs, ge);
+    return 1;
 }
 
 int extract_is_name(pk_extractor *x, const char *p, size_t n)
 {
-    if (!n) return 0;
-    size_t k;
-    const rule *r = rules_of(&x->rs, RK_NAME, &k);
-    for (size_t i = 0; i < k; i++)
-        if (rules_match(&x->rs, &r[i], p, n, 0, 0)) return 1;
-    return 0;
+    return n && rules_first(&x->rs, RK_NAME, p, n, 0) != NULL;
 }
 
 static int words_in(const char *p, size_t n)
@@ -386,6 +375,12 @@ static int sig_label(pk_extractor *x, piece p, int *what, size_t *ns, size_t *ne
 {
     static const rule_kind kinds[3] = {RK_SIG_RECORDED, RK_SIG_APPROVED, RK_SIG_OTHER};
     if (p.e <= p.s || p.e - p.s > 80) return 0;
+    /* one test of the first byte for all three kinds */
+    uint8_t c0 = (uint8_t)x->text[p.s];
+    int maybe = 0;
+    for (int k = 0; k < 3; k++)
+        maybe |= !x->rs.kind_has_first[kinds[k]] || (x->rs.kind_first[kinds[k]][c0 >> 3] & (1u << (c0 & 7)));
+    if (!maybe) return 0;
     for (int k = 0; k < 3; k++) {
         const rule *r = rules_first(&x->rs, kinds[k], x->text + p.s, p.e - p.s, 0);
         if (!r) continue;
@@ -464,6 +459,8 @@ static void find_signatures(pk_extractor *x)
     for (uint32_t i = 0; i < x->lines.n; i++) {
         line *L = &v[i];
         if ((L->type != LT_ROW && L->type != LT_TEXT) || (L->flags & (LF_SKIP | LF_PEOPLE)) || L->e - L->cs > 300) continue;
+        /* a text line is a signature label only when short; a row's cells are tested one by one */
+        if (L->type == LT_TEXT && L->e - L->cs > 80) continue;
         size_t np = split_pieces(x, L->cs, L->e, 0, pc, MAX_PIECES);
         int whats[MAX_PIECES] = {0};
         int labels = 0, wanted = 0;
@@ -598,12 +595,21 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
     const char *t = x->text;
     size_t nkey;
     const rule *keys = rules_of(&x->rs, RK_KEY, &nkey);
+    int any_anywhere = 0;
+    for (size_t k = 0; k < nkey; k++) any_anywhere |= (keys[k].flags & RF_ANYWHERE) != 0;
+    /* the header as far as meeting data goes: the lines before the first item, at most 120 */
+    uint32_t hlim = x->header_end < 120 ? x->header_end : 120;
     /* key lines: in the header, and page headers anywhere for rules marked so */
     for (uint32_t i = 0; i < x->lines.n; i++) {
         line *L = &v[i];
-        int header = i < x->header_end;
+        int header = i < hlim;
+        if (!header && !any_anywhere) break;
         if (L->type == LT_BLANK || L->type == LT_LIST || L->e - L->cs > 300) continue;
         if (!header && L->type == LT_HEADING) continue;
+        if (x->rs.kind_has_first[RK_KEY]) {
+            uint8_t c = (uint8_t)t[L->cs];
+            if (!(x->rs.kind_first[RK_KEY][c >> 3] & (1u << (c & 7)))) continue;
+        }
         for (size_t k = 0; k < nkey; k++) {
             if (!header && !(keys[k].flags & RF_ANYWHERE)) continue;
             if (!rules_match(&x->rs, &keys[k], t + L->cs, L->e - L->cs, 0, 0)) continue;
@@ -634,7 +640,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
             line *L = &v[i];
             if (L->type == LT_BLANK || (L->flags & LF_SKIP)) continue;
             if (L->flags & LF_TITLE) { r->title = pool_clean(x, L->cs, L->e); break; }
-            if (i >= x->header_end && x->header_end > 0) break;
+            if ((i >= x->header_end && x->header_end > 0) || i >= 120) break;
             if (L->type == LT_HEADING && !L->label && !(L->flags & LF_META)) { L->flags |= LF_TITLE; r->title = pool_clean(x, L->cs, L->e); break; }
             if (L->type == LT_TEXT && !L->label && !(L->flags & (LF_KEY | LF_ITEM | LF_PEOPLE)) && L->e - L->cs <= 150 &&
                 t[L->e - 1] != '.' && !rules_first(&x->rs, RK_TITLE_SKIP, t + L->cs, L->e - L->cs, 0)) {
@@ -646,7 +652,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
     }
     set_body_from_title(x);
     /* header lines that are only a date, then a body line such as "## LiTHe kod" */
-    for (uint32_t i = 0; i < x->header_end && i < x->lines.n; i++) {
+    for (uint32_t i = 0; i < hlim && i < x->lines.n; i++) {
         line *L = &v[i];
         if (L->type == LT_BLANK || (L->flags & (LF_SKIP | LF_TITLE | LF_KEY | LF_PEOPLE | LF_SIG)) || L->label) continue;
         if (L->type != LT_HEADING && L->type != LT_TEXT) continue;
@@ -663,7 +669,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
     }
     if (r->date == PK_NODATE) {
         /* a confident date anywhere in the header */
-        for (uint32_t i = 0; i < x->header_end && i < x->lines.n && r->date == PK_NODATE; i++) {
+        for (uint32_t i = 0; i < hlim && i < x->lines.n && r->date == PK_NODATE; i++) {
             const line *L = &v[i];
             if (L->type == LT_BLANK || (L->flags & (LF_PEOPLE | LF_SIG))) continue;
             date_match dm;
@@ -681,18 +687,39 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
     if (r->body.off == STR_NULL && x->page_body.off != STR_NULL) r->body = x->page_body;
 
     /* when the meeting was opened and closed, as the minutes record it */
+    /* keyed rules try only where their key occurs (the time may follow on the next line) */
     static const rule_kind oc[2] = {RK_OPENED, RK_CLOSED};
     for (int k = 0; k < 2; k++) {
         size_t n;
         const rule *rl = rules_of(&x->rs, oc[k], &n);
-        for (size_t i = 0; i < n; i++) {
-            if (!rules_match(&x->rs, &rl[i], t, x->len, 0, 0)) continue;
+        uint32_t first = (uint32_t)(rl - x->rs.rules);
+        int done = 0;
+        for (size_t hi = 0; hi < x->hits.n && !done; hi++) {
+            uint32_t ri = x->hits.v[hi].rule;
+            if (ri < first || ri >= first + n) continue;
+            uint32_t p0 = x->lines.v[extract_line_at(x, x->hits.v[hi].pos)].s;
+            if (x->hits.v[hi].pos - p0 > 48) p0 = x->hits.v[hi].pos - 48;
+            size_t lim = (size_t)x->hits.v[hi].pos + 80 < x->len ? (size_t)x->hits.v[hi].pos + 80 : x->len;
+            /* on character boundaries: PCRE2 is told not to check UTF-8 */
+            while (p0 < x->hits.v[hi].pos && ((uint8_t)t[p0] & 0xC0) == 0x80) p0++;
+            while (lim < x->len && ((uint8_t)t[lim] & 0xC0) == 0x80) lim++;
+            const rule *rr = &x->rs.rules[ri];
+            if (!rules_match(&x->rs, rr, t, lim, p0, 0)) continue;
+            size_t s, e;
+            int h, m;
+            if (!rules_group(&x->rs, rr, G_TIME, &s, &e) || !extract_parse_clock(t + s, e - s, &h, &m)) continue;
+            if (k == 0 && r->start_prio < 2) { r->h1 = h; r->m1 = m; r->start_prio = 2; }
+            if (k == 1 && r->end_prio < 2) { r->h2 = h; r->m2 = m; r->end_prio = 2; }
+            done = 1;
+        }
+        for (size_t i = 0; i < n && !done; i++) {
+            if (rl[i].keyed || !rules_match(&x->rs, &rl[i], t, x->len, 0, 0)) continue;
             size_t s, e;
             int h, m;
             if (!rules_group(&x->rs, &rl[i], G_TIME, &s, &e) || !extract_parse_clock(t + s, e - s, &h, &m)) continue;
             if (k == 0 && r->start_prio < 2) { r->h1 = h; r->m1 = m; r->start_prio = 2; }
             if (k == 1 && r->end_prio < 2) { r->h2 = h; r->m2 = m; r->end_prio = 2; }
-            break;
+            done = 1;
         }
     }
 }

@@ -29,8 +29,10 @@ static void split_lines(pk_extractor *x)
         if (!L) return;
         L->s = (uint32_t)i;
         L->e = (uint32_t)e;
-        while (L->e > L->s && (t[L->e - 1] == '\r' || t[L->e - 1] == ' ')) L->e--;
+        while (L->e > L->s && (t[L->e - 1] == '\r' || t[L->e - 1] == ' ' || t[L->e - 1] == '\f' || t[L->e - 1] == '\v')) L->e--;
         size_t k = i;
+        while (k < L->e && (t[k] == '\f' || t[k] == '\v')) k++;   /* page breaks from PDF text */
+        if (k > i) L->s = (uint32_t)k;
         while (k < L->e && t[k] == ' ') k++;
         L->cs = (uint32_t)k;
         if (k == L->e) {
@@ -89,6 +91,11 @@ static void mark_skips(pk_extractor *x)
     for (size_t i = 0; i < x->lines.n; i++) {
         line *L = &x->lines.v[i];
         if (L->type != LT_TEXT || (L->flags & LF_SKIP) || L->e - L->cs > 60 || L->e - L->cs < 3) continue;
+        /* only lines near a page number or other page-header line can be one */
+        int near = 0;
+        for (size_t m = i >= 5 ? i - 5 : 0; m < i + 6 && m < x->lines.n && !near; m++)
+            near = m != i && (x->lines.v[m].flags & LF_SKIP);
+        if (!near || !match_span(x, RK_BODY_WORD, L->cs, L->e)) continue;
         uint64_t *h = PUSH(x, x->scratch);
         if (!h) return;
         /* hash in the high bits, line index in the low 24 */
@@ -96,17 +103,30 @@ static void mark_skips(pk_extractor *x)
     }
     if (x->scratch.n >= 3 && x->lines.n < 0xFFFFFF) {
         qsort(x->scratch.v, x->scratch.n, sizeof *x->scratch.v, cmp_u64);
+        /* the most repeated such line (a document has one body) */
+        size_t best_a = 0, best_n = 0;
         for (size_t a = 0; a < x->scratch.n;) {
             size_t b = a + 1;
             while (b < x->scratch.n && (x->scratch.v[b] >> 24) == (x->scratch.v[a] >> 24)) b++;
-            if (b - a >= 3) {
+            if (b - a >= 3 && b - a > best_n) {
                 line *L = &x->lines.v[x->scratch.v[a] & 0xFFFFFF];
-                if (match_span(x, RK_BODY_WORD, L->cs, L->e)) {
-                    if (x->page_body.off == STR_NULL) x->page_body = pool_put(x, t + L->cs, L->e - L->cs);
-                    for (size_t k = a; k < b; k++) x->lines.v[x->scratch.v[k] & 0xFFFFFF].flags |= LF_SKIP;
+                /* most occurrences must sit next to other page-header lines ("3 (69)") */
+                size_t near = 0;
+                for (size_t k = a; k < b; k++) {
+                    size_t li = x->scratch.v[k] & 0xFFFFFF;
+                    size_t lo = li >= 5 ? li - 5 : 0, hi = li + 6 < x->lines.n ? li + 6 : x->lines.n;
+                    for (size_t m = lo; m < hi; m++)
+                        if (m != li && (x->lines.v[m].flags & LF_SKIP)) { near++; break; }
                 }
+                (void)L;
+                if (near * 4 >= (b - a) * 3) { best_a = a; best_n = b - a; }
             }
             a = b;
+        }
+        if (best_n) {
+            line *L = &x->lines.v[x->scratch.v[best_a] & 0xFFFFFF];
+            x->page_body = pool_put(x, t + L->cs, L->e - L->cs);
+            for (size_t k = best_a; k < best_a + best_n; k++) x->lines.v[x->scratch.v[k] & 0xFFFFFF].flags |= LF_SKIP;
         }
     }
     /* blank lines around page headers belong to them: a paragraph broken by a page goes on */
@@ -356,18 +376,50 @@ static void find_items(pk_extractor *x)
     size_t n = x->lines.n;
     const char *t = x->text;
 
-    /* § items: numbers must grow, so that a reference "§ 541." wrapped to a line start is no item */
-    int last = -1;
+    /* § items: the longest run of growing numbers, so that a reference such as "§ 541." wrapped to
+     * the start of a line is no item.  Candidates go to scratch as (number << 32 | line). */
+    x->scratch.n = 0;
     for (uint32_t i = 0; i < n; i++) {
         line *L = &v[i];
         if (L->type != LT_TEXT || (L->flags & (LF_SKIP | LF_PEOPLE)) || L->label) continue;
         uint32_t ns, ne, ts, te;
         if (!item_rule(x, RK_ITEM_SECTION, L->cs, L->e, &ns, &ne, &ts, &te)) continue;
         int top, sub;
-        if (!parse_number(t + ns, ne - ns, &top, &sub) || top <= last) continue;
-        last = top;
-        if (te <= ts) section_title(x, i, &ts, &te);
-        add_item(x, i, ns, ne, ts, te, 1);
+        if (!parse_number(t + ns, ne - ns, &top, &sub)) continue;
+        uint64_t *c = PUSH(x, x->scratch);
+        if (!c) return;
+        *c = (uint64_t)(uint32_t)top << 32 | i;
+    }
+    size_t nc = x->scratch.n;
+    if (nc) {
+        /* longest strictly increasing subsequence (patience sorting with back links) */
+        uint32_t *tail = pk_calloc(nc, sizeof *tail), *prev = pk_calloc(nc, sizeof *prev);
+        if (!tail || !prev) { pk_free(tail); pk_free(prev); x->oom = 1; return; }
+        size_t len = 0;
+        for (size_t k = 0; k < nc; k++) {
+            uint32_t num = (uint32_t)(x->scratch.v[k] >> 32);
+            size_t lo = 0, hi = len;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if ((uint32_t)(x->scratch.v[tail[mid]] >> 32) < num) lo = mid + 1; else hi = mid;
+            }
+            prev[k] = lo ? tail[lo - 1] : UINT32_MAX;
+            tail[lo] = (uint32_t)k;
+            if (lo == len) len++;
+        }
+        /* mark the chosen candidates, then add them in order */
+        for (uint32_t k = tail[len - 1]; k != UINT32_MAX; k = prev[k]) x->scratch.v[k] |= 1ULL << 31;
+        pk_free(tail);
+        pk_free(prev);
+        for (size_t k = 0; k < nc; k++) {
+            if (!(x->scratch.v[k] & (1ULL << 31))) continue;
+            uint32_t i = (uint32_t)(x->scratch.v[k] & 0x7FFFFFFF);
+            line *L = &v[i];
+            uint32_t ns, ne, ts, te;
+            item_rule(x, RK_ITEM_SECTION, L->cs, L->e, &ns, &ne, &ts, &te);
+            if (te <= ts) section_title(x, i, &ts, &te);
+            if (!add_item(x, i, ns, ne, ts, te, 1)) return;
+        }
     }
     if (x->items.n) { x->header_end = x->items.v[0].line; return; }
 

@@ -15,9 +15,22 @@
 static int sentence_starts_at(pk_extractor *x, uint32_t i, uint32_t lo)
 {
     const char *t = x->text;
-    if (i <= lo || !text_upper_at(t + i, t + x->len)) return 0;
+    if (i <= lo) return 0;
+    if (is_ascii_digit(t[i])) {
+        /* a numbered point "4. Grundskolenämnden får ..." after a sentence or a colon */
+        uint32_t d = i;
+        while (d < x->len && d - i < 3 && is_ascii_digit(t[d])) d++;
+        if (d + 1 >= x->len || (t[d] != '.' && t[d] != ')') || t[d + 1] != ' ') return 0;
+        if (t[i - 1] != '\n') return 0;
+        uint32_t j = i - 1;
+        while (j > lo && (t[j - 1] == ' ' || t[j - 1] == '\t' || t[j - 1] == '\n')) j--;
+        return j > lo && (t[j - 1] == '.' || t[j - 1] == ':' || t[j - 1] == ';' || t[j - 1] == '!' || t[j - 1] == '?');
+    }
+    if (!text_upper_at(t + i, t + x->len)) return 0;
     uint32_t j = i;
     int ws = 0;
+    /* list dashes and opening quotes may stand before the sentence's first letter */
+    while (j > lo && (t[j - 1] == '-' || t[j - 1] == '"' || t[j - 1] == '(' || t[j - 1] == '\'')) j--;
     while (j > lo && (t[j - 1] == ' ' || t[j - 1] == '\t' || t[j - 1] == '\n')) { j--; ws = 1; }
     if (!ws || j <= lo) return 0;
     while (j > lo && (t[j - 1] == '"' || t[j - 1] == ')' || t[j - 1] == '\'')) j--;
@@ -32,18 +45,58 @@ static int sentence_starts_at(pk_extractor *x, uint32_t i, uint32_t lo)
     return 1;
 }
 
+/* The sentence starts of unit u (after its own start), computed once per document. */
+static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
+{
+    size_t ui = (size_t)(u - x->units.v);
+    *n = 0;
+    if (x->ucache.n != x->units.n) {
+        x->ucache.n = 0;
+        for (size_t i = 0; i < x->units.n; i++) {
+            uint64_t *c = PUSH(x, x->ucache);
+            if (!c) return NULL;
+            *c = ~0ULL;
+        }
+    }
+    uint64_t c = x->ucache.v[ui];
+    if (c == ~0ULL) {
+        uint32_t first = (uint32_t)x->sbounds.n, cnt = 0;
+        for (uint32_t i = u->s + 1; i < u->e; i++) {
+            /* sentences start at an upper-case letter or a digit after white space */
+            char ch = x->text[i - 1];
+            if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '-' && ch != '"' && ch != '(' && ch != '\'') continue;
+            if (!sentence_starts_at(x, i, u->s)) continue;
+            uint32_t *p = PUSH(x, x->sbounds);
+            if (!p) return NULL;
+            *p = i;
+            cnt++;
+        }
+        c = (uint64_t)first << 32 | cnt;
+        x->ucache.v[ui] = c;
+    }
+    *n = (size_t)(c & 0xFFFFFFFF);
+    return x->sbounds.v + (c >> 32);
+}
+
 /* The sentence around [ms, me) inside unit u. */
 static void sentence_of(pk_extractor *x, const unit *u, uint32_t ms, uint32_t me, uint32_t *ss, uint32_t *se)
 {
-    uint32_t a = ms;
-    while (a > u->s && !sentence_starts_at(x, a, u->s)) a--;
-    uint32_t b = me > ms ? me : ms + 1;
-    while (b < u->e && !sentence_starts_at(x, b, u->s)) b++;
-    /* b is the next sentence's start (or the unit's end): back over the white space */
-    while (b > a && (x->text[b - 1] == ' ' || x->text[b - 1] == '\n' || x->text[b - 1] == '\t')) b--;
-    if (a < u->s) a = u->s;
+    size_t n;
+    const uint32_t *b = unit_sentences(x, u, &n);
+    uint32_t a = u->s, e = u->e;
+    if (b) {
+        /* the last start at or before ms, the first start after the match */
+        size_t lo = 0, hi = n;
+        while (lo < hi) { size_t mid = (lo + hi) / 2; if (b[mid] <= ms) lo = mid + 1; else hi = mid; }
+        if (lo > 0) a = b[lo - 1];
+        uint32_t end = me > ms ? me : ms + 1;
+        size_t k = lo;
+        while (k < n && b[k] < end) k++;
+        if (k < n) e = b[k];
+    }
+    while (e > a && (x->text[e - 1] == ' ' || x->text[e - 1] == '\n' || x->text[e - 1] == '\t')) e--;
     *ss = a;
-    *se = b;
+    *se = e;
 }
 
 static const unit *unit_at(const pk_extractor *x, uint32_t p, const line **lp)
@@ -58,6 +111,69 @@ static const unit *unit_at(const pk_extractor *x, uint32_t p, const line **lp)
 }
 
 static int overlaps(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a < d && c < b; }
+
+/* ---- scanning a sentence kind ---- */
+
+/* How far before and after its key a keyed rule may match (bytes). */
+#define KEY_BEFORE 72
+#define KEY_AFTER 96
+
+/* A rule matched at [ms, me) inside sentence [ss, se) of unit u on line L. */
+typedef void (*hit_fn)(pk_extractor *x, const rule *r, const line *L, const unit *u,
+                       uint32_t ms, uint32_t me, uint32_t ss, uint32_t se);
+
+static void run_rule(pk_extractor *x, const rule *r, uint32_t from, uint32_t to, int in_sentence,
+                     uint32_t ss0, uint32_t se0, hit_fn fn)
+{
+    size_t p = from;
+    while (p < to && rules_match(&x->rs, r, x->text, to, p, 0)) {
+        size_t ms, me;
+        rules_span(&x->rs, &ms, &me);
+        p = me > ms ? me : ms + 1;
+        const line *L;
+        const unit *u = unit_at(x, (uint32_t)ms, &L);
+        if (!u || me > u->e) continue;
+        uint32_t ss = ss0, se = se0;
+        if (!in_sentence) sentence_of(x, u, (uint32_t)ms, (uint32_t)me, &ss, &se);
+        fn(x, r, L, u, (uint32_t)ms, (uint32_t)me, ss, se);
+        if (x->oom) return;
+    }
+}
+
+/* Every match of the rules of kind k.  A keyed rule runs only on the sentences where one of its key
+ * literals occurs (once per sentence); a rule without usable key literals searches the whole text. */
+static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
+{
+    size_t nr;
+    const rule *rl = rules_of(&x->rs, k, &nr);
+    uint32_t first = (uint32_t)(rl - x->rs.rules);
+    for (size_t h = 0; h < x->hits.n; h++) {
+        uint32_t ri = x->hits.v[h].rule;
+        if (ri < first || ri >= first + nr) continue;
+        uint32_t pos = x->hits.v[h].pos;
+        const unit *u = unit_at(x, pos, NULL);
+        if (!u) continue;
+        uint32_t ss, se;
+        sentence_of(x, u, pos, pos + 1, &ss, &se);
+        /* the rule runs in a window around its key inside the sentence: what it says about the
+         * key (owners before it, a date after it) is near, and long sentences cost no more */
+        if (pos < ss || pos >= se) continue;
+        uint32_t ws = pos - ss > KEY_BEFORE ? pos - KEY_BEFORE : ss;
+        uint32_t we = se - pos > KEY_AFTER ? pos + KEY_AFTER : se;
+        /* on character boundaries: PCRE2 is told not to check UTF-8 */
+        while (ws < pos && ((uint8_t)x->text[ws] & 0xC0) == 0x80) ws++;
+        while (we < se && ((uint8_t)x->text[we] & 0xC0) == 0x80) we++;
+        if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
+        x->rule_last[ri] = we > pos + 16 ? we - 16 : pos + 1;
+        run_rule(x, &x->rs.rules[ri], ws, we, 1, ss, se, fn);
+        if (x->oom) return;
+    }
+    for (size_t i = 0; i < nr; i++) {
+        if (rl[i].keyed) continue;
+        run_rule(x, &rl[i], 0, (uint32_t)x->len, 0, 0, 0, fn);
+        if (x->oom) return;
+    }
+}
 
 /* ---- decisions ---- */
 
@@ -203,45 +319,33 @@ static int allowed(const line *L, int for_decision)
     return 1;
 }
 
+static void on_decision(pk_extractor *x, const rule *r, const line *L, const unit *u,
+                        uint32_t ms, uint32_t me, uint32_t ss, uint32_t se)
+{
+    (void)u; (void)ms; (void)me;
+    if (!allowed(L, 1)) return;
+    size_t gs = 0, ge = 0;
+    int has_text = rules_group(&x->rs, r, G_TEXT, &gs, &ge) && ge > gs;
+    for (size_t i = 0; i < x->decisions.n; i++)
+        if (overlaps(ss, se, x->decisions.v[i].s, x->decisions.v[i].e)) return;
+    if (has_text) add_decision(x, L->item, pool_clean(x, (uint32_t)gs, (uint32_t)ge), ss, se);
+    else add_decision(x, L->item, pool_clean(x, ss, se), ss, se);
+}
+
+static void sort_decisions(pk_extractor *x)
+{
+    for (size_t i = 1; i < x->decisions.n; i++) {
+        decision d = x->decisions.v[i];
+        size_t j = i;
+        while (j > 0 && x->decisions.v[j - 1].s > d.s) { x->decisions.v[j] = x->decisions.v[j - 1]; j--; }
+        x->decisions.v[j] = d;
+    }
+}
+
 static void sentence_decisions(pk_extractor *x)
 {
-    size_t nr;
-    const rule *rl = rules_of(&x->rs, RK_DECISION, &nr);
-    size_t nblock = x->decisions.n;
-    for (size_t k = 0; k < nr; k++) {
-        size_t from = 0;
-        while (from < x->len && rules_match(&x->rs, &rl[k], x->text, x->len, from, 0)) {
-            size_t ms, me;
-            rules_span(&x->rs, &ms, &me);
-            from = me > ms ? me : ms + 1;
-            const line *L;
-            const unit *u = unit_at(x, (uint32_t)ms, &L);
-            if (!u || !allowed(L, 1) || me > u->e) continue;
-            uint32_t ss, se;
-            sentence_of(x, u, (uint32_t)ms, (uint32_t)me, &ss, &se);
-            int dup = 0;
-            for (size_t i = 0; i < x->decisions.n; i++)
-                if (overlaps(ss, se, x->decisions.v[i].s, x->decisions.v[i].e)) dup = 1;
-            if (dup) continue;
-            size_t gs, ge;
-            if (rules_group(&x->rs, &rl[k], G_TEXT, &gs, &ge) && ge > gs) add_decision(x, L->item, pool_clean(x, (uint32_t)gs, (uint32_t)ge), ss, se);
-            else add_decision(x, L->item, pool_clean(x, ss, se), ss, se);
-            if (x->oom) return;
-        }
-    }
-    /* keep decisions in document order */
-    for (size_t i = nblock + 1; i < x->decisions.n; i++) {
-        decision d = x->decisions.v[i];
-        size_t j = i;
-        while (j > 0 && x->decisions.v[j - 1].s > d.s) { x->decisions.v[j] = x->decisions.v[j - 1]; j--; }
-        x->decisions.v[j] = d;
-    }
-    for (size_t i = 1; i < nblock && i < x->decisions.n; i++) {
-        decision d = x->decisions.v[i];
-        size_t j = i;
-        while (j > 0 && x->decisions.v[j - 1].s > d.s) { x->decisions.v[j] = x->decisions.v[j - 1]; j--; }
-        x->decisions.v[j] = d;
-    }
+    scan_kind(x, RK_DECISION, on_decision);
+    sort_decisions(x);
 }
 
 /* ---- names ---- */
@@ -333,88 +437,77 @@ static int words_of(const pk_extractor *x, uint32_t s, uint32_t e)
     return w;
 }
 
-static void followups(pk_extractor *x)
+static void on_followup(pk_extractor *x, const rule *r, const line *L, const unit *u,
+                        uint32_t ms, uint32_t me, uint32_t ss, uint32_t se)
 {
-    size_t nr;
-    const rule *rl = rules_of(&x->rs, RK_FOLLOWUP, &nr);
-    const line *v = x->lines.v;
-    for (size_t k = 0; k < nr; k++) {
-        size_t from = 0;
-        while (from < x->len && rules_match(&x->rs, &rl[k], x->text, x->len, from, 0)) {
-            size_t ms, me;
-            rules_span(&x->rs, &ms, &me);
-            from = me > ms ? me : ms + 1;
-            const line *L;
-            const unit *u = unit_at(x, (uint32_t)ms, &L);
-            if (!u || !allowed(L, 0) || (L->flags & LF_ITEM) || me > u->e) continue;
-            uint32_t ss, se;
-            sentence_of(x, u, (uint32_t)ms, (uint32_t)me, &ss, &se);
-            int dup = 0;
-            for (size_t i = 0; i < x->followups.n; i++)
-                if (overlaps(ss, se, x->followups.v[i].s, x->followups.v[i].e)) dup = 1;
-            if (dup) continue;
-            /* owners: every part must be acceptable, else the match is no assignment */
-            char buf[512];
-            size_t bl = 0;
-            size_t os, oe;
-            int has_owner_group = rules_group(&x->rs, &rl[k], G_OWNERS, &os, &oe) && oe > os;
-            int ok = 1;
-            if (has_owner_group) {
-                name_part pp[8];
-                size_t np = extract_split_names(x->text + os, oe - os, pp, 8);
-                for (size_t i = 0; i < np && ok; i++) {
-                    if (!owner_ok(x, pp[i].p, pp[i].n)) { ok = 0; break; }
-                    if (bl + pp[i].n + 1 < sizeof buf) {
-                        if (bl) buf[bl++] = '\n';
-                        memcpy(buf + bl, pp[i].p, pp[i].n);
-                        bl += pp[i].n;
-                    }
-                }
-                if (!np) ok = 0;
+    (void)ms; (void)me;
+    if (!allowed(L, 0) || (L->flags & LF_ITEM)) return;
+    /* read the groups before any other match reuses the match data */
+    size_t os = 0, oe = 0, ds = 0, de = 0;
+    int has_owner_group = rules_group(&x->rs, r, G_OWNERS, &os, &oe) && oe > os;
+    int has_due_group = rules_group(&x->rs, r, G_DUE, &ds, &de);
+    if (has_due_group && de <= ds) has_due_group = 0;
+    int due_rule = r->grp[G_DUE] >= 0;
+    for (size_t i = 0; i < x->followups.n; i++)
+        if (overlaps(ss, se, x->followups.v[i].s, x->followups.v[i].e)) return;
+    /* owners: every part must be acceptable, else the match is no assignment */
+    char buf[512];
+    size_t bl = 0;
+    if (has_owner_group) {
+        name_part pp[8];
+        size_t np = extract_split_names(x->text + os, oe - os, pp, 8);
+        if (!np) return;
+        for (size_t i = 0; i < np; i++) {
+            if (!owner_ok(x, pp[i].p, pp[i].n)) return;
+            if (bl + pp[i].n + 1 < sizeof buf) {
+                if (bl) buf[bl++] = '\n';
+                memcpy(buf + bl, pp[i].p, pp[i].n);
+                bl += pp[i].n;
             }
-            int32_t due = PK_NODATE;
-            size_t ds, de;
-            if (rules_group(&x->rs, &rl[k], G_DUE, &ds, &de) && de > ds) extract_first_date(x, (uint32_t)ds, (uint32_t)de, &due, 1);
-            else extract_first_date(x, ss, se, &due, 1);
-            if (!ok) continue;
-            if (!has_owner_group && due == PK_NODATE && rules_group(&x->rs, &rl[k], G_DUE, &ds, &de)) continue;
-            followup *f = PUSH(x, x->followups);
-            if (!f) return;
-            f->item = L->item;
-            f->due = due;
-            f->owners = bl ? pool_put(x, buf, bl) : str_null();
-            f->s = ss;
-            f->e = se;
-            /* "Ordförande fixar!" under a bullet: the bullet says what is to be fixed */
-            const line *F = &v[u->l0];
-            if (F->type == LT_LIST && F->level > 0 && ss == u->s && words_of(x, ss, se) <= 3) {
-                for (uint32_t j = u->l0; j-- > 0;) {
-                    const line *P = &v[j];
-                    if (P->type != LT_LIST || (P->flags & LF_SKIP)) break;
-                    if (P->level < F->level) {
-                        str a = pool_clean(x, P->cs, P->e), b = pool_clean(x, ss, se);
-                        if (a.off == STR_NULL || b.off == STR_NULL) return;
-                        char *tmp = pk_malloc((size_t)a.len + b.len + 2);
-                        if (!tmp) { x->oom = 1; return; }
-                        memcpy(tmp, pool_at(x, a), a.len);
-                        tmp[a.len] = ' ';
-                        memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
-                        f = &x->followups.v[x->followups.n - 1];
-                        f->text = pool_put(x, tmp, (size_t)a.len + 1 + b.len);
-                        f->s = P->cs;
-                        pk_free(tmp);
-                        break;
-                    }
-                }
-                f = &x->followups.v[x->followups.n - 1];
-                if (f->text.off == STR_NULL || f->text.len == 0) f->text = pool_clean(x, ss, se);
-            } else {
-                f->text = pool_clean(x, ss, se);
-            }
-            if (x->oom) return;
         }
     }
-    /* document order */
+    int32_t due = PK_NODATE;
+    if (has_due_group) extract_first_date(x, (uint32_t)ds, (uint32_t)de, &due, 1);
+    else extract_first_date(x, ss, se, &due, 1);
+    /* a rule that is about a deadline needs one */
+    if (!has_owner_group && due_rule && due == PK_NODATE) return;
+    followup *f = PUSH(x, x->followups);
+    if (!f) return;
+    f->item = L->item;
+    f->due = due;
+    f->owners = bl ? pool_put(x, buf, bl) : str_null();
+    f->s = ss;
+    f->e = se;
+    f->text = str_null();
+    /* "Ordförande fixar!" under a bullet: the bullet says what is to be fixed */
+    const line *v = x->lines.v;
+    const line *F = &v[u->l0];
+    if (F->type == LT_LIST && F->level > 0 && ss == u->s && words_of(x, ss, se) <= 3) {
+        for (uint32_t j = u->l0; j-- > 0;) {
+            const line *P = &v[j];
+            if (P->type != LT_LIST || (P->flags & LF_SKIP)) break;
+            if (P->level >= F->level) continue;
+            str a = pool_clean(x, P->cs, P->e), b = pool_clean(x, ss, se);
+            if (a.off == STR_NULL || b.off == STR_NULL) return;
+            char *tmp = pk_malloc((size_t)a.len + b.len + 2);
+            if (!tmp) { x->oom = 1; return; }
+            memcpy(tmp, pool_at(x, a), a.len);
+            tmp[a.len] = ' ';
+            memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
+            f = &x->followups.v[x->followups.n - 1];
+            f->text = pool_put(x, tmp, (size_t)a.len + 1 + b.len);
+            f->s = P->cs;
+            pk_free(tmp);
+            break;
+        }
+    }
+    f = &x->followups.v[x->followups.n - 1];
+    if (f->text.off == STR_NULL) f->text = pool_clean(x, ss, se);
+}
+
+static void followups(pk_extractor *x)
+{
+    scan_kind(x, RK_FOLLOWUP, on_followup);
     for (size_t i = 1; i < x->followups.n; i++) {
         followup f = x->followups.v[i];
         size_t j = i;
@@ -469,6 +562,15 @@ static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
     }
 }
 
+static void on_meeting_sentence(pk_extractor *x, const rule *r, const line *L, const unit *u,
+                                uint32_t ms, uint32_t me, uint32_t ss, uint32_t se)
+{
+    (void)r; (void)u; (void)ms; (void)me;
+    if (!allowed(L, 0) || ss + 1 == x->last_dated) return;   /* one look at each sentence */
+    x->last_dated = ss + 1;
+    dated_sentence(x, ss, se);
+}
+
 static void upcoming(pk_extractor *x)
 {
     const line *v = x->lines.v;
@@ -508,29 +610,8 @@ static void upcoming(pk_extractor *x)
         if (x->oom) return;
     }
     /* sentences that name a meeting and give a date */
-    static const rule_kind kinds[2] = {RK_UPCOMING, RK_MEETING_WORD};
-    for (int kk = 0; kk < 2; kk++) {
-        size_t nr;
-        const rule *rl = rules_of(&x->rs, kinds[kk], &nr);
-        for (size_t k = 0; k < nr; k++) {
-            size_t from = 0;
-            uint32_t last_s = UINT32_MAX;
-            while (from < x->len && rules_match(&x->rs, &rl[k], t, x->len, from, 0)) {
-                size_t ms, me;
-                rules_span(&x->rs, &ms, &me);
-                from = me > ms ? me : ms + 1;
-                const line *L;
-                const unit *u = unit_at(x, (uint32_t)ms, &L);
-                if (!u || !allowed(L, 0) || me > u->e) continue;
-                uint32_t ss, se;
-                sentence_of(x, u, (uint32_t)ms, (uint32_t)me, &ss, &se);
-                if (ss == last_s) continue;
-                last_s = ss;
-                dated_sentence(x, ss, se);
-                if (x->oom) return;
-            }
-        }
-    }
+    scan_kind(x, RK_UPCOMING, on_meeting_sentence);
+    scan_kind(x, RK_MEETING_WORD, on_meeting_sentence);
     /* in date order */
     for (size_t i = 1; i < x->upcoming.n; i++) {
         meeting_ref m = x->upcoming.v[i];

@@ -20,7 +20,7 @@ static const char *const kind_names[] = {
 
 static const char *const group_names[] = {
     "number", "title", "text", "owners", "due", "date", "when", "time", "place", "body",
-    "name", "names", "role", "at", "from", "to", "n", "ord", "all", "verb", "rest", "party",
+    "name", "names", "role", "at", "from", "to", "n", "ord", "all", "verb", "rest", "party", "key",
 };
 
 /* How each kind is anchored: A = at the start of its subject (line, label, cell), W = the whole
@@ -107,6 +107,246 @@ static pk_status expand(parse_state *ps, const char *p, size_t n, pk_buf *out)
     return out->err ? PK_ENOMEM : PK_OK;
 }
 
+/* ---- key literals: what the fast scan looks for ---- */
+
+struct rule_lit { uint8_t *s; uint32_t len; uint32_t rule; uint8_t word, wend; };
+
+/* A 16-bit hash of three bytes, for the scan's first test. */
+#define LIT_TRI(a, b, c) ((((unsigned)(a) * 0x9E5u) ^ ((unsigned)(b) * 0x3B1u) ^ ((unsigned)(c) * 0x1Fu)) & 0xFFFFu)
+
+static int cmp_lit(const void *a, const void *b)
+{
+    const struct rule_lit *x = a, *y = b;
+    unsigned px = (unsigned)x->s[0] << 8 | x->s[1], py = (unsigned)y->s[0] << 8 | y->s[1];
+    return px < py ? -1 : px > py;
+}
+
+static uint8_t fold_byte(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
+
+void rules_fold(const char *src, size_t n, uint8_t *dst)
+{
+    const uint8_t *p = (const uint8_t *)src;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c < 0x80) {
+            dst[i] = c == '\n' || c == '\t' || c == '\r' ? ' ' : fold_byte(c);
+        } else if (c == 0xC3 && i + 1 < n) {
+            uint8_t d = p[i + 1];
+            dst[i] = c;
+            dst[i + 1] = d >= 0x80 && d <= 0x9E && d != 0x97 ? (uint8_t)(d + 0x20) : d;
+            i++;
+        } else {
+            dst[i] = c;
+        }
+    }
+}
+
+/* Where the group that opens at p[i] == '(' closes (the index of its ')'), or n. */
+static size_t group_end(const char *p, size_t n, size_t i)
+{
+    int depth = 0, cls = 0;
+    for (; i < n; i++) {
+        char c = p[i];
+        if (c == '\\') { i++; continue; }
+        if (cls) { if (c == ']') cls = 0; continue; }
+        if (c == '[') { cls = 1; if (i + 1 < n && p[i + 1] == '^') i++; if (i + 1 < n && p[i + 1] == ']') i++; continue; }
+        if (c == '(') depth++;
+        else if (c == ')' && --depth == 0) return i;
+    }
+    return n;
+}
+
+typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; } litset;
+
+static void lit_add(litset *ls, const char *s, size_t n, int word, int wend)
+{
+    if (ls->fail) return;
+    if (n < 3) { ls->fail = 1; return; }   /* too short to find quickly */
+    if (ls->n == ls->cap) {
+        size_t nc = ls->cap ? ls->cap * 2 : 16;
+        struct rule_lit *nv = pk_reallocarray(ls->v, nc, sizeof *nv);
+        if (!nv) { ls->fail = 2; return; }
+        ls->v = nv;
+        ls->cap = nc;
+    }
+    uint8_t *c = pk_malloc(n);
+    if (!c) { ls->fail = 2; return; }
+    rules_fold(s, n, c);
+    ls->v[ls->n].s = c;
+    ls->v[ls->n].len = (uint32_t)n;
+    ls->v[ls->n].rule = 0;
+    ls->v[ls->n].word = (uint8_t)word;
+    ls->v[ls->n].wend = (uint8_t)wend;
+    ls->n++;
+}
+
+static void lit_alts(litset *ls, const char *p, size_t n, int depth);
+
+/* The literal start of one alternative: letters, digits, spaces and escaped punctuation up to
+ * the first construct that is not a fixed character.  A leading group gives its alternatives. */
+static void lit_prefix(litset *ls, const char *p, size_t n, int depth)
+{
+    char buf[128];
+    size_t bl = 0, i = 0;
+    int word = 0;
+    while (i < n && !ls->fail) {
+        char c = p[i];
+        if (bl == 0 && c == '\\' && i + 1 < n && p[i + 1] == 'b') { word = 1; i += 2; continue; }
+        if (bl == 0 && c == '^') { i++; continue; }
+        if (c == '(' && bl == 0) {
+            size_t e = group_end(p, n, i);
+            if (e >= n) { ls->fail = 1; return; }
+            size_t a = i + 1;
+            if (a < n && p[a] == '?') {
+                /* (?: (?i: (?-i: (?<name> — lookarounds and the rest are not literals */
+                a++;
+                if (a < n && p[a] == '<' && a + 1 < n && p[a + 1] != '=' && p[a + 1] != '!') {
+                    while (a < n && p[a] != '>') a++;
+                    a++;
+                } else {
+                    while (a < e && (p[a] == 'i' || p[a] == 'x' || p[a] == 's' || p[a] == '-')) a++;
+                    if (a >= e || p[a] != ':') { ls->fail = 1; return; }
+                    a++;
+                }
+            }
+            char q = e + 1 < n ? p[e + 1] : 0;
+            if (q == '?' || q == '*' || (q == '{' && e + 2 < n && p[e + 2] == '0')) { ls->fail = 1; return; }
+            if (depth > 8) { ls->fail = 1; return; }
+            lit_alts(ls, p + a, e - a, depth + 1);
+            return;
+        }
+        if (c == '\\' && i + 1 < n && p[i + 1] == 'b' && bl > 0) {   /* "\bska\b": the word ends here */
+            lit_add(ls, buf, bl, word, 1);
+            return;
+        }
+        int lit = 0;
+        char out = 0;
+        size_t adv = 1;
+        if ((unsigned char)c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == ' ' || c == '\'' || c == '-' || c == ',' || c == ':' || c == '/' || c == '"' || c == '!' || c == '=' ||
+            c == '@' || c == '#' || c == '%' || c == '&' || c == ';' || c == '<' || c == '>' || c == '_' || c == '~') {
+            lit = 1;
+            out = c;
+        } else if (c == '\\' && i + 1 < n && !((p[i + 1] >= 'a' && p[i + 1] <= 'z') || (p[i + 1] >= 'A' && p[i + 1] <= 'Z') ||
+                                                  (p[i + 1] >= '0' && p[i + 1] <= '9'))) {
+            lit = 1;
+            out = p[i + 1];
+            adv = 2;
+        }
+        if (!lit) break;
+        /* a UTF-8 character is one unit for the quantifier test below */
+        size_t clen = adv;
+        if ((unsigned char)c >= 0xC0) while (i + clen < n && ((unsigned char)p[i + clen] & 0xC0) == 0x80) clen++;
+        char q = i + clen < n ? p[i + clen] : 0;
+        if (q == '?' || q == '*' || (q == '{' && i + clen + 1 < n && p[i + clen + 1] == '0')) break;
+        if (bl + clen >= sizeof buf) break;
+        if (adv == 2) buf[bl++] = out;
+        else { memcpy(buf + bl, p + i, clen); bl += clen; }
+        i += clen;
+        if (q == '+' || q == '{') break;   /* one is certain, the rest is not fixed */
+    }
+    lit_add(ls, buf, bl, word, 0);
+}
+
+static void lit_alts(litset *ls, const char *p, size_t n, int depth)
+{
+    size_t a = 0;
+    int d = 0, cls = 0;
+    for (size_t i = 0; i <= n && !ls->fail; i++) {
+        char c = i < n ? p[i] : '|';
+        if (i < n && c == '\\') { i++; continue; }
+        if (cls) { if (c == ']') cls = 0; continue; }
+        if (c == '[') { cls = 1; if (i + 1 < n && p[i + 1] == '^') i++; if (i + 1 < n && p[i + 1] == ']') i++; continue; }
+        if (c == '(') d++;
+        else if (c == ')') d--;
+        else if (c == '|' && d == 0) {
+            lit_prefix(ls, p + a, i - a, depth);
+            a = i + 1;
+        }
+    }
+}
+
+/* Collect the literal prefixes of a rule's (?<key>...) group (macros expanded) into the rule set.
+ * A key whose alternatives do not all start with three fixed characters leaves the rule unkeyed:
+ * it is then searched over the whole text, which is correct but slower. */
+static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, size_t plen, int caseless)
+{
+    (void)caseless;   /* the scan always compares folded text: a superset of both cases */
+    const char *kp = NULL;
+    for (size_t i = 0; i + 7 <= plen; i++) {
+        if (pattern[i] == '\\') { i++; continue; }
+        if (memcmp(pattern + i, "(?<key>", 7) == 0) { kp = pattern + i; break; }
+    }
+    if (!kp) return PK_OK;
+    size_t start = (size_t)(kp - pattern);
+    size_t e = group_end(pattern, plen, start);
+    if (e >= plen) return PK_OK;
+    litset ls = {0};
+    lit_alts(&ls, pattern + start + 7, e - start - 7, 0);
+    if (ls.fail == 2) {
+        for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
+        pk_free(ls.v);
+        return PK_ENOMEM;
+    }
+    ruleset *rs = ps->rs;
+    if (ls.fail || !ls.n) {
+        for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
+        pk_free(ls.v);
+        return PK_OK;
+    }
+    struct rule_lit *nv = pk_reallocarray(rs->lits, rs->nlits + ls.n, sizeof *nv);
+    if (!nv) {
+        for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
+        pk_free(ls.v);
+        return PK_ENOMEM;
+    }
+    rs->lits = nv;
+    for (size_t i = 0; i < ls.n; i++) {
+        ls.v[i].rule = (uint32_t)rs->n;   /* the index this rule is about to get */
+        rs->lits[rs->nlits++] = ls.v[i];
+    }
+    pk_free(ls.v);
+    r->keyed = 1;
+    return PK_OK;
+}
+
+static int is_letter(const uint8_t *t, size_t n, size_t i)
+{
+    uint8_t c = t[i];
+    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= 0x80 && i < n);
+}
+
+int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *ud, rule_hit h), void *ud)
+{
+    if (!rs->nlits || n < 2) return 1;
+    const uint64_t *pairs = rs->lit_pairs;
+    const uint64_t *tri = rs->lit_tri;
+    for (size_t i = 0; i + 2 < n; i++) {
+        /* every literal has three bytes: a hashed bit set of them turns most positions away */
+        unsigned h3 = LIT_TRI(t[i], t[i + 1], t[i + 2]);
+        if (!(tri[h3 >> 6] & (1ULL << (h3 & 63)))) continue;
+        unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
+        if (!(pairs[pair >> 6] & (1ULL << (pair & 63)))) continue;
+        /* the literals with this pair: binary search for the first */
+        size_t lo = 0, hi = rs->nlits;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            unsigned pm = (unsigned)rs->lits[mid].s[0] << 8 | rs->lits[mid].s[1];
+            if (pm < pair) lo = mid + 1; else hi = mid;
+        }
+        for (size_t k = lo; k < rs->nlits; k++) {
+            const struct rule_lit *l = &rs->lits[k];
+            if (((unsigned)l->s[0] << 8 | l->s[1]) != pair) break;
+            if (l->len > n - i || memcmp(t + i + 2, l->s + 2, l->len - 2) != 0) continue;
+            if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
+            if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
+            rule_hit h = {(uint32_t)i, l->rule};
+            if (!push(ud, h)) return 0;
+        }
+    }
+    return 1;
+}
+
 /* ---- compiling one rule ---- */
 
 static int group_index(const char *name)
@@ -155,29 +395,59 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
         if (g < 0) {
             pcre2_code_free(code);
             msg_set(ps->msg, "%s:%d: %s: unknown group name '%s' (the extractor reads: number title text "
-                    "owners due date when time place body name names role at from to n ord all verb rest party)",
+                    "owners due date when time place body name names role at from to n ord all verb rest party key)",
                     ps->file, ps->line, ps->name, gname);
             return PK_ESYNTAX;
         }
         if (r.grp[g] < 0) r.grp[g] = (int16_t)num;   /* duplicates are resolved at match time */
     }
+    /* the key: literal prefixes of its (?<key>...) alternatives, for the fast scan */
+    pk_status kst = key_literals(ps, &r, pattern, plen, (opts & PCRE2_CASELESS) != 0);
+    if (kst) { pcre2_code_free(code); return kst; }
+    pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &r.minlen);
+    if (kind_anchor[kind]) {
+        /* the bytes a match can start with, so that most lines are turned away before PCRE2 is
+         * called.  PCRE2 computes a start bitmap only for unanchored patterns: ask a copy. */
+        pcre2_code *probe = pcre2_compile((PCRE2_SPTR)pattern, plen, ps->pcre_opts, &errcode, &erroff, rs->cctx);
+        if (probe) {
+            uint32_t type = 0;
+            const uint8_t *bm = NULL;
+            pcre2_pattern_info(probe, PCRE2_INFO_FIRSTCODETYPE, &type);
+            pcre2_pattern_info(probe, PCRE2_INFO_FIRSTBITMAP, &bm);
+            memset(r.first, 0, sizeof r.first);
+            if (bm) {
+                memcpy(r.first, bm, sizeof r.first);
+                r.has_first = 1;
+            } else if (type == 1 && !(opts & PCRE2_CASELESS)) {
+                uint32_t cu = 0;
+                pcre2_pattern_info(probe, PCRE2_INFO_FIRSTCODEUNIT, &cu);
+                r.first[(cu & 0xFF) >> 3] |= (uint8_t)(1u << (cu & 7));
+                r.has_first = cu < 256;
+            }
+            pcre2_code_free(probe);
+        }
+    }
+    r.pattern = pk_strndup(pattern, plen);
+    if (!r.pattern) { pcre2_code_free(code); return PK_ENOMEM; }
+    r.popts = ps->pcre_opts;
     r.code = code;
     r.kind = kind;
     r.flags = ps->flags;
     r.file = ps->file;
     r.line = ps->line;
     r.name = pk_strdup(ps->name);
-    if (!r.name) { pcre2_code_free(code); return PK_ENOMEM; }
+    if (!r.name) { pk_free(r.pattern); pcre2_code_free(code); return PK_ENOMEM; }
     int jrc = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-    if (jrc == PCRE2_ERROR_NOMEMORY) { pk_free(r.name); pcre2_code_free(code); return PK_ENOMEM; }
+    if (jrc == PCRE2_ERROR_NOMEMORY) { pk_free(r.name); pk_free(r.pattern); pcre2_code_free(code); return PK_ENOMEM; }
     r.jit = jrc == 0;   /* without JIT support the interpreter still gives the same answers */
     if (rs->n == rs->cap) {
         size_t nc = rs->cap ? rs->cap * 2 : 64;
         rule *nr = pk_reallocarray(rs->rules, nc, sizeof *nr);
-        if (!nr) { pk_free(r.name); pcre2_code_free(code); return PK_ENOMEM; }
+        if (!nr) { pk_free(r.name); pk_free(r.pattern); pcre2_code_free(code); return PK_ENOMEM; }
         rs->rules = nr;
         rs->cap = nc;
     }
+    /* the literals were collected with the rule's future index */
     rs->rules[rs->n++] = r;
     return PK_OK;
 }
@@ -442,11 +712,91 @@ static pk_status load_path(ruleset *rs, const char *path, pk_msg *msg)
     return st;
 }
 
+/* Join the rules of an anchored kind into one alternation, so that a line costs one call per
+ * kind.  Alternatives are tried in order at the start of the subject, as the rules would be.
+ * Kinds whose rules differ in flags, or use numbered back references or recursion (numbers
+ * shift when joined), stay as they are.  Only allocation failure is an error. */
+static pk_status combine_kind(ruleset *rs, rule_kind k)
+{
+    uint32_t a = rs->kind_start[k], b = rs->kind_start[k + 1];
+    if (!kind_anchor[k] || b - a < 2) return PK_OK;
+    for (uint32_t i = a; i < b; i++) {
+        const char *p = rs->rules[i].pattern;
+        if (rs->rules[i].flags != rs->rules[a].flags) return PK_OK;
+        for (size_t j = 0; p[j]; j++) {
+            if (p[j] == '\\' && p[j + 1]) {
+                char c = p[j + 1];
+                if ((c >= '1' && c <= '9') || c == 'g') return PK_OK;
+                j++;
+                continue;
+            }
+            if (p[j] == '(' && p[j + 1] == '?' && p[j + 2] &&
+                ((p[j + 2] >= '0' && p[j + 2] <= '9') || p[j + 2] == 'R' || p[j + 2] == '+' || p[j + 2] == '-' ||
+                 p[j + 2] == '|' || p[j + 2] == '&' || p[j + 2] == 'P'))
+                if (!(p[j + 2] == '-' && p[j + 3] && !(p[j + 3] >= '0' && p[j + 3] <= '9'))) return PK_OK;
+        }
+    }
+    pk_buf pb;
+    buf_init(&pb);
+    for (uint32_t i = a; i < b; i++) {
+        uint32_t o = rs->rules[i].popts;
+        if (i > a) buf_putc(&pb, '|');
+        buf_printf(&pb, "(?%s%s%s:", (o & PCRE2_CASELESS) ? "i" : "-i", (o & PCRE2_EXTENDED) ? "x" : "", (o & PCRE2_DOTALL) ? "s" : "");
+        buf_puts(&pb, rs->rules[i].pattern);
+        buf_putc(&pb, ')');
+    }
+    if (pb.err) { buf_free(&pb); return PK_ENOMEM; }
+    uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DUPNAMES | PCRE2_ANCHORED;
+    if (kind_anchor[k] == 'W') opts |= PCRE2_ENDANCHORED;
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *code = pcre2_compile(pb.p, pb.n, opts, &errcode, &erroff, rs->cctx);
+    buf_free(&pb);
+    if (!code) return errcode == PCRE2_ERROR_NOMEMORY ? PK_ENOMEM : PK_OK;
+    rule *c = pk_calloc(1, sizeof *c);
+    if (!c) { pcre2_code_free(code); return PK_ENOMEM; }
+    c->code = code;
+    c->kind = k;
+    c->flags = rs->rules[a].flags;
+    c->name = rs->rules[a].name;   /* borrowed, for messages */
+    c->file = rs->rules[a].file;
+    c->line = rs->rules[a].line;
+    for (int g = 0; g < G_COUNT; g++) {
+        int num = pcre2_substring_number_from_name(code, (PCRE2_SPTR)group_names[g]);
+        if (num == PCRE2_ERROR_NOUNIQUESUBSTRING) {
+            PCRE2_SPTR first, last;
+            int esz = pcre2_substring_nametable_scan(code, (PCRE2_SPTR)group_names[g], &first, &last);
+            num = esz > 0 ? ((first[0] << 8) | first[1]) : -1;
+        }
+        c->grp[g] = (int16_t)(num > 0 ? num : -1);
+    }
+    c->minlen = UINT32_MAX;
+    c->has_first = 1;
+    for (uint32_t i = a; i < b; i++) {
+        if (rs->rules[i].minlen < c->minlen) c->minlen = rs->rules[i].minlen;
+        if (!rs->rules[i].has_first) c->has_first = 0;
+        for (int j = 0; j < 32; j++) c->first[j] |= rs->rules[i].first[j];
+    }
+    int jrc = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    if (jrc == PCRE2_ERROR_NOMEMORY) { pcre2_code_free(code); pk_free(c); return PK_ENOMEM; }
+    c->jit = jrc == 0;
+    uint32_t cap = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &cap);
+    if (rs->md && pcre2_get_ovector_count(rs->md) < cap + 1) {
+        pcre2_match_data *md = pcre2_match_data_create(cap + 1, rs->gctx);
+        if (!md) { pcre2_code_free(code); pk_free(c); return PK_ENOMEM; }
+        pcre2_match_data_free(rs->md);
+        rs->md = md;
+    }
+    rs->combined[k] = c;
+    return PK_OK;
+}
+
 pk_status rules_finish(ruleset *rs, pk_msg *msg)
 {
     /* stable counting sort by kind, so that rules of one kind keep their file order */
-    rule *sorted = rs->n ? pk_reallocarray(NULL, rs->n, sizeof *sorted) : NULL;
-    if (rs->n && !sorted) { msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
+    rule *sorted = pk_reallocarray(NULL, rs->n ? rs->n : 1, sizeof *sorted);
+    if (!sorted) { msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
     uint32_t count[RK_COUNT] = {0};
     for (size_t i = 0; i < rs->n; i++) count[rs->rules[i].kind]++;
     uint32_t pos = 0;
@@ -454,7 +804,12 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
     rs->kind_start[RK_COUNT] = pos;
     uint32_t fill[RK_COUNT];
     memcpy(fill, rs->kind_start, sizeof fill);
-    for (size_t i = 0; i < rs->n; i++) sorted[fill[rs->rules[i].kind]++] = rs->rules[i];
+    uint32_t *newpos = pk_calloc(rs->n ? rs->n : 1, sizeof *newpos);
+    if (!newpos) { pk_free(sorted); msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
+    for (size_t i = 0; i < rs->n; i++) {
+        newpos[i] = fill[rs->rules[i].kind];
+        sorted[fill[rs->rules[i].kind]++] = rs->rules[i];
+    }
     if (rs->n) memcpy(rs->rules, sorted, rs->n * sizeof *sorted);
     pk_free(sorted);
     uint32_t maxcap = 1;
@@ -464,9 +819,40 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
         if (c + 1 > maxcap) maxcap = c + 1;
     }
     if (rs->md) pcre2_match_data_free(rs->md);
-    if (!rs->gctx && ensure_contexts(rs)) { msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
+    if (!rs->gctx && ensure_contexts(rs)) { pk_free(newpos); msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
     rs->md = pcre2_match_data_create(maxcap, rs->gctx);
-    if (!rs->md) { msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
+    if (!rs->md) { pk_free(newpos); msg_set(msg, "rules: out of memory"); return PK_ENOMEM; }
+    if (!rs->jstack) {
+        rs->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, rs->gctx);
+        if (rs->jstack) pcre2_jit_stack_assign(rs->mctx, NULL, rs->jstack);
+    }
+    /* per kind: the union of the rules' first bytes, to turn a subject away with one test */
+    for (int k = 0; k < RK_COUNT; k++) {
+        memset(rs->kind_first[k], 0, 32);
+        rs->kind_has_first[k] = 1;
+        for (uint32_t i = rs->kind_start[k]; i < rs->kind_start[k + 1]; i++) {
+            if (!rs->rules[i].has_first) { rs->kind_has_first[k] = 0; break; }
+            for (int b = 0; b < 32; b++) rs->kind_first[k][b] |= rs->rules[i].first[b];
+        }
+    }
+    /* per anchored kind: its rules joined into one alternation */
+    for (int k = 0; k < RK_COUNT; k++) {
+        pk_status cst = combine_kind(rs, (rule_kind)k);
+        if (cst) { pk_free(newpos); msg_set(msg, "rules: out of memory"); return cst; }
+    }
+    /* the literals point at rules by index: map them through the sort, then order by two bytes */
+    for (size_t i = 0; i < rs->nlits; i++) rs->lits[i].rule = newpos[rs->lits[i].rule];
+    qsort(rs->lits, rs->nlits, sizeof *rs->lits, cmp_lit);
+    memset(rs->lit_pairs, 0, sizeof rs->lit_pairs);
+    memset(rs->lit_tri, 0, sizeof rs->lit_tri);
+    for (size_t i = 0; i < rs->nlits; i++) {
+        const uint8_t *ls = rs->lits[i].s;
+        unsigned pair = (unsigned)ls[0] << 8 | ls[1];
+        rs->lit_pairs[pair >> 6] |= 1ULL << (pair & 63);
+        unsigned h3 = LIT_TRI(ls[0], ls[1], ls[2]);
+        rs->lit_tri[h3 >> 6] |= 1ULL << (h3 & 63);
+    }
+    pk_free(newpos);
     return PK_OK;
 }
 
@@ -486,7 +872,16 @@ void rules_free(ruleset *rs)
     for (size_t i = 0; i < rs->n; i++) {
         pcre2_code_free(rs->rules[i].code);
         pk_free(rs->rules[i].name);
+        pk_free(rs->rules[i].pattern);
     }
+    for (int k = 0; k < RK_COUNT; k++) {
+        if (!rs->combined[k]) continue;
+        pcre2_code_free(rs->combined[k]->code);
+        pk_free(rs->combined[k]);
+    }
+    for (size_t i = 0; i < rs->nlits; i++) pk_free(rs->lits[i].s);
+    pk_free(rs->lits);
+    if (rs->jstack) pcre2_jit_stack_free(rs->jstack);
     pk_free(rs->rules);
     for (size_t i = 0; i < rs->nfiles; i++) pk_free(rs->files[i]);
     pk_free(rs->files);
@@ -497,9 +892,39 @@ void rules_free(ruleset *rs)
     memset(rs, 0, sizeof *rs);
 }
 
+#ifdef PK_RULE_PROFILE
+#include <stdio.h>
+#include <x86intrin.h>
+static unsigned long long prof_t[4096];
+static unsigned long prof_n[4096];
+static const char *prof_name[4096];
+static void prof_dump(void) __attribute__((destructor));
+static void prof_dump(void)
+{
+    for (int i = 0; i < 4096; i++)
+        if (prof_n[i]) fprintf(stderr, "%12llu kcyc %10lu calls  %s\n", prof_t[i] / 1000, prof_n[i], prof_name[i]);
+}
+#endif
+
 int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t start, uint32_t opts)
 {
-    int rc = pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, opts | PCRE2_NO_UTF_CHECK, rs->md, rs->mctx);
+    if (len - start < r->minlen || start > len) return 0;
+    if (r->has_first) {
+        if (start >= len) return 0;
+        uint8_t c = (uint8_t)subj[start];
+        if (!(r->first[c >> 3] & (1u << (c & 7)))) return 0;
+    }
+#ifdef PK_RULE_PROFILE
+    unsigned long long t0 = __rdtsc();
+#endif
+    int rc = r->jit && !opts ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, rs->md, rs->mctx)
+                             : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, opts | PCRE2_NO_UTF_CHECK, rs->md, rs->mctx);
+#ifdef PK_RULE_PROFILE
+    size_t idx = (size_t)(r - rs->rules) & 4095;
+    prof_t[idx] += __rdtsc() - t0;
+    prof_n[idx]++;
+    prof_name[idx] = r->name;
+#endif
     if (rc > 0) return 1;
     if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
     return 0;
@@ -542,6 +967,12 @@ const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, 
 {
     size_t n;
     const rule *r = rules_of(rs, k, &n);
+    if (!n || !len) return NULL;
+    if (rs->kind_has_first[k]) {
+        uint8_t c = (uint8_t)subj[0];
+        if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return NULL;
+    }
+    if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!rules_match(rs, &r[i], subj, len, 0, 0)) continue;
         if (whole) {

@@ -64,7 +64,7 @@ typedef enum rule_kind {
 /* Named groups the extractor reads. */
 typedef enum rule_group {
     G_NUMBER = 0, G_TITLE, G_TEXT, G_OWNERS, G_DUE, G_DATE, G_WHEN, G_TIME, G_PLACE, G_BODY,
-    G_NAME, G_NAMES, G_ROLE, G_AT, G_FROM, G_TO, G_N, G_ORD, G_ALL, G_VERB, G_REST, G_PARTY,
+    G_NAME, G_NAMES, G_ROLE, G_AT, G_FROM, G_TO, G_N, G_ORD, G_ALL, G_VERB, G_REST, G_PARTY, G_KEY,
     G_COUNT
 } rule_group;
 
@@ -77,6 +77,12 @@ typedef struct rule {
     const char  *file;        /* borrowed from the rule set's file list */
     int          line;
     int16_t      grp[G_COUNT];/* group number per rule_group, -1 when the pattern lacks it */
+    int          keyed;       /* 1: its (?<key>...) group gave literal prefixes (see rules_scan) */
+    char        *pattern;     /* the pattern as compiled (macros expanded) */
+    uint32_t     popts;       /* its PCRE2 options without the kind's anchoring */
+    uint32_t     minlen;      /* shortest subject it can match */
+    int          has_first;   /* anchored rules: first[] holds the bytes a match can start with */
+    uint8_t      first[32];
 } rule;
 
 enum {
@@ -93,6 +99,17 @@ typedef struct ruleset {
     pcre2_compile_context *cctx;
     pcre2_match_context   *mctx;
     pcre2_match_data      *md;
+    pcre2_jit_stack       *jstack;
+    /* the literal prefixes of the sentence rules' keys, case-folded, sorted by their first two bytes */
+    struct rule_lit       *lits;
+    size_t                 nlits;
+    uint64_t               lit_pairs[1024];   /* bit set of the first two bytes of every literal */
+    uint64_t               lit_tri[1024];     /* bit set of a hash of their first three bytes */
+    uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
+    uint8_t   kind_has_first[RK_COUNT];
+    /* anchored kinds: all rules of the kind as one alternation (one call instead of one per rule);
+     * NULL when the kind has one rule or its rules cannot be joined */
+    rule     *combined[RK_COUNT];
     uint64_t  limit_hits;     /* matches abandoned at the match limit */
 } ruleset;
 
@@ -109,6 +126,18 @@ pk_status rules_load_text(ruleset *rs, const char *name, const char *text, size_
 pk_status rules_finish(ruleset *rs, pk_msg *msg);
 
 void rules_free(ruleset *rs);
+
+/* Case-fold text for rules_scan: ASCII and the Latin-1 range of UTF-8 to lower case, white space
+ * to ' '; dst has n bytes and keeps every offset. */
+void rules_fold(const char *src, size_t n, uint8_t *dst);
+
+/* One place where a rule's key literal occurs. */
+typedef struct rule_hit { uint32_t pos; uint32_t rule; } rule_hit;
+
+/* Find every key literal of the keyed sentence rules in folded text, in text order; hits are
+ * appended through push (which returns 0 on allocation failure).  A hit is a necessary condition
+ * for the rule to match in the sentence around it. */
+int rules_scan(const ruleset *rs, const uint8_t *folded, size_t n, int (*push)(void *ud, rule_hit h), void *ud);
 
 /* The rules of a kind. */
 static inline const rule *rules_of(const ruleset *rs, rule_kind k, size_t *n)
@@ -128,7 +157,8 @@ int rules_group(const ruleset *rs, const rule *r, rule_group g, size_t *s, size_
 void rules_span(const ruleset *rs, size_t *s, size_t *e);
 
 /* First rule of kind k that matches subj anchored at 0 (and, with whole, ends at len).
- * Returns the rule or NULL. */
+ * Returns the rule (for an anchored kind possibly the kind's combined rule, whose groups read the
+ * same way) or NULL. */
 const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole);
 
 /* Name of a kind and of a group (for messages and docs). */
