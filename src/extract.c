@@ -206,10 +206,7 @@ static int push_hit(void *ud, rule_hit h)
 
 void extract_keys(pk_extractor *x)
 {
-    x->folded.n = 0;
-    if (buf_reserve(&x->folded, x->len + 1)) { x->oom = 1; return; }
-    rules_fold(x->text, x->len, x->folded.p);
-    if (!rules_scan(&x->rs, x->folded.p, x->len, push_hit, x)) x->oom = 1;
+    if (!rules_scan(&x->rs, (const uint8_t *)x->text, x->len, push_hit, x)) x->oom = 1;
     memset(x->rule_last, 0, x->rs.n * sizeof *x->rule_last);   /* rule_last: end of the last window */
     x->last_dated = 0;
 }
@@ -234,7 +231,6 @@ void pk_extractor_free(pk_extractor *x)
     pk_free(x->hits.v);
     pk_free(x->sbounds.v);
     pk_free(x->ucache.v);
-    buf_free(&x->folded);
     pk_free(x->rule_last);
     pk_free(x);
 }
@@ -244,172 +240,191 @@ const char *pk_extractor_errmsg(const pk_extractor *x)
     return x ? x->msg.text : new_failure.text;
 }
 
-/* ---- JSON ---- */
-
-static json_t *jstr(const pk_extractor *x, str s)
+pk_status pk_extract_pretty(const char *json, char **out)
 {
-    if (s.off == STR_NULL) return json_null();
-    return json_strn_lossy(pool_at(x, s), s.len);
+    *out = NULL;
+    if (!json) return PK_EINVAL;
+    util_install_json_alloc();
+    json_error_t err;
+    json_t *v = json_loads(json, JSON_DECODE_ANY, &err);
+    if (!v) return PK_EINVAL;
+    *out = json_dump_pretty(v);
+    json_decref(v);
+    return *out ? PK_OK : PK_ENOMEM;
 }
 
-static int jset(json_t *o, const char *k, json_t *v)
+/* ---- JSON: the record, written in one pass (json.h's streaming writer) ---- */
+
+static void w_str(json_w *w, const pk_extractor *x, str s)
 {
-    if (!v) return -1;
-    return json_object_set_new(o, k, v);
+    if (s.off == STR_NULL) jw_null(w);
+    else jw_str(w, pool_at(x, s), s.len);
 }
 
-static json_t *jspan(uint32_t s, uint32_t e)
+static void w_span(json_w *w, uint32_t s, uint32_t e)
 {
-    json_t *a = json_array();
-    if (!a) return NULL;
-    if (json_array_append_new(a, json_integer(s)) || json_array_append_new(a, json_integer(e))) {
-        json_decref(a);
-        return NULL;
-    }
-    return a;
+    jw_key(w, "span");
+    jw_arr(w);
+    jw_int(w, s);
+    jw_int(w, e);
+    jw_arr_end(w);
 }
 
-static json_t *jtime(int h, int m)
+static void w_time(json_w *w, int h, int m)
 {
-    if (h < 0 || h > 24 || m < 0 || m > 59) return json_null();
-    char b[6] = {(char)('0' + h / 10), (char)('0' + h % 10), ':', (char)('0' + m / 10), (char)('0' + m % 10), 0};
-    return json_string(b);
+    if (h < 0 || h > 24 || m < 0 || m > 59) { jw_null(w); return; }
+    char b[5] = {(char)('0' + h / 10), (char)('0' + h % 10), ':', (char)('0' + m / 10), (char)('0' + m % 10)};
+    jw_str(w, b, 5);
 }
 
-static json_t *jdate(int32_t d)
+static void w_date(json_w *w, int32_t d)
 {
-    if (d == PK_NODATE) return json_null();
     char b[11];
     pk_date_format(d, b);
-    return b[0] ? json_string(b) : json_null();
+    if (d == PK_NODATE || !b[0]) jw_null(w);
+    else jw_str(w, b, 10);
 }
 
-static json_t *jitem(const pk_extractor *x, uint32_t idx)
+static void w_item(json_w *w, const pk_extractor *x, uint32_t idx)
 {
-    if (!idx || idx > x->items.n) return json_null();
+    if (!idx || idx > x->items.n) { jw_null(w); return; }
     const item *it = &x->items.v[idx - 1];
-    return jstr(x, it->number.off != STR_NULL ? it->number : it->title);
+    w_str(w, x, it->number.off != STR_NULL ? it->number : it->title);
 }
 
 /* Names joined by '\n' as an array. */
-static json_t *jlist(const pk_extractor *x, str s)
+static void w_list(json_w *w, const pk_extractor *x, str s)
 {
-    json_t *a = json_array();
-    if (!a || s.off == STR_NULL || s.len == 0) return a;
-    const char *p = pool_at(x, s), *end = p + s.len;
-    while (p < end) {
-        const char *q = memchr(p, '\n', (size_t)(end - p));
-        if (!q) q = end;
-        if (q > p && json_array_append_new(a, json_strn_lossy(p, (size_t)(q - p)))) { json_decref(a); return NULL; }
-        p = q + 1;
+    jw_arr(w);
+    if (s.off != STR_NULL) {
+        const char *p = pool_at(x, s), *end = p + s.len;
+        while (p < end) {
+            const char *q = memchr(p, '\n', (size_t)(end - p));
+            if (!q) q = end;
+            if (q > p) jw_str(w, p, (size_t)(q - p));
+            p = q + 1;
+        }
     }
-    return a;
+    jw_arr_end(w);
 }
 
-static json_t *build_json(pk_extractor *x, const pk_doc *doc)
+static size_t list_count(const pk_extractor *x, str s)
 {
-    int bad = 0;
-    json_t *root = json_object();
-    if (!root) return NULL;
-    bad |= jset(root, "source", json_strn_lossy(doc->path ? doc->path : "", doc->path ? strlen(doc->path) : 0));
+    if (s.off == STR_NULL || !s.len) return 0;
+    size_t n = 1;
+    const char *p = pool_at(x, s);
+    for (uint32_t i = 0; i < s.len; i++) n += p[i] == '\n';
+    return n;
+}
 
+static void write_record(pk_extractor *x, const pk_doc *doc, pk_buf *out)
+{
+    json_w jw, *w = &jw;
+    jw_init(w, out);
     const record *r = &x->rec;
-    json_t *m = json_object();
-    bad |= jset(root, "meeting", m);
-    if (m) {
-        bad |= jset(m, "title", jstr(x, r->title));
-        bad |= jset(m, "body", jstr(x, r->body));
-        bad |= jset(m, "date", jdate(r->date));
-        bad |= jset(m, "start", jtime(r->h1, r->m1));
-        bad |= jset(m, "end", jtime(r->h2, r->m2));
-        bad |= jset(m, "place", jstr(x, r->place));
-        bad |= jset(m, "date_source", r->date == PK_NODATE ? json_null()
-                                      : json_string(r->date_from_text ? "text" : "filename"));
-    }
+    jw_obj(w);
+    jw_key(w, "source");
+    jw_str(w, doc->path ? doc->path : "", doc->path ? strlen(doc->path) : 0);
 
-    json_t *a = json_array();
-    bad |= jset(root, "participants", a);
-    for (size_t i = 0; a && i < x->people.n; i++) {
+    jw_key(w, "meeting");
+    jw_obj(w);
+    jw_key(w, "title"); w_str(w, x, r->title);
+    jw_key(w, "body"); w_str(w, x, r->body);
+    jw_key(w, "date"); w_date(w, r->date);
+    jw_key(w, "start"); w_time(w, r->h1, r->m1);
+    jw_key(w, "end"); w_time(w, r->h2, r->m2);
+    jw_key(w, "place"); w_str(w, x, r->place);
+    jw_key(w, "date_source");
+    if (r->date == PK_NODATE) jw_null(w);
+    else if (r->date_from_text) jw_str(w, "text", 4);
+    else jw_str(w, "filename", 8);
+    jw_obj_end(w);
+
+    jw_key(w, "participants");
+    jw_arr(w);
+    for (size_t i = 0; i < x->people.n; i++) {
         const person *p = &x->people.v[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o)) { bad = 1; break; }
-        bad |= jset(o, "name", jstr(x, p->name));
-        bad |= jset(o, "organization", jstr(x, p->org));
-        bad |= jset(o, "role", jstr(x, p->role));
-        bad |= jset(o, "arrived_at", jstr(x, p->arrived));
-        bad |= jset(o, "left_at", jstr(x, p->left));
-        bad |= jset(o, "party", jstr(x, p->party));
-        bad |= jset(o, "span", jspan(p->s, p->e));
+        jw_obj(w);
+        jw_key(w, "name"); w_str(w, x, p->name);
+        jw_key(w, "organization"); w_str(w, x, p->org);
+        jw_key(w, "role"); w_str(w, x, p->role);
+        jw_key(w, "arrived_at"); w_str(w, x, p->arrived);
+        jw_key(w, "left_at"); w_str(w, x, p->left);
+        jw_key(w, "party"); w_str(w, x, p->party);
+        w_span(w, p->s, p->e);
+        jw_obj_end(w);
     }
+    jw_arr_end(w);
 
-    a = json_array();
-    bad |= jset(root, "agenda", a);
-    for (size_t i = 0; a && i < x->items.n; i++) {
+    jw_key(w, "agenda");
+    jw_arr(w);
+    for (size_t i = 0; i < x->items.n; i++) {
         const item *it = &x->items.v[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o)) { bad = 1; break; }
-        bad |= jset(o, "number", jstr(x, it->number));
-        bad |= jset(o, "title", jstr(x, it->title));
-        bad |= jset(o, "span", jspan(it->s, it->e));
+        jw_obj(w);
+        jw_key(w, "number"); w_str(w, x, it->number);
+        jw_key(w, "title"); w_str(w, x, it->title);
+        w_span(w, it->s, it->e);
+        jw_obj_end(w);
     }
+    jw_arr_end(w);
 
-    a = json_array();
-    bad |= jset(root, "decisions", a);
-    for (size_t i = 0; a && i < x->decisions.n; i++) {
+    jw_key(w, "decisions");
+    jw_arr(w);
+    for (size_t i = 0; i < x->decisions.n; i++) {
         const decision *d = &x->decisions.v[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o)) { bad = 1; break; }
-        bad |= jset(o, "item", jitem(x, d->item));
-        bad |= jset(o, "text", jstr(x, d->text));
-        bad |= jset(o, "span", jspan(d->s, d->e));
+        jw_obj(w);
+        jw_key(w, "item"); w_item(w, x, d->item);
+        jw_key(w, "text"); w_str(w, x, d->text);
+        w_span(w, d->s, d->e);
+        jw_obj_end(w);
     }
+    jw_arr_end(w);
 
-    a = json_array();
-    bad |= jset(root, "follow_ups", a);
-    for (size_t i = 0; a && i < x->followups.n; i++) {
+    jw_key(w, "follow_ups");
+    jw_arr(w);
+    for (size_t i = 0; i < x->followups.n; i++) {
         const followup *f = &x->followups.v[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o)) { bad = 1; break; }
-        bad |= jset(o, "item", jitem(x, f->item));
-        bad |= jset(o, "text", jstr(x, f->text));
-        bad |= jset(o, "owners", jlist(x, f->owners));
-        bad |= jset(o, "due", jdate(f->due));
-        bad |= jset(o, "span", jspan(f->s, f->e));
+        jw_obj(w);
+        jw_key(w, "item"); w_item(w, x, f->item);
+        jw_key(w, "text"); w_str(w, x, f->text);
+        jw_key(w, "owners"); w_list(w, x, f->owners);
+        jw_key(w, "due"); w_date(w, f->due);
+        w_span(w, f->s, f->e);
+        jw_obj_end(w);
     }
+    jw_arr_end(w);
 
-    a = json_array();
-    bad |= jset(root, "upcoming_meetings", a);
-    for (size_t i = 0; a && i < x->upcoming.n; i++) {
+    jw_key(w, "upcoming_meetings");
+    jw_arr(w);
+    for (size_t i = 0; i < x->upcoming.n; i++) {
         const meeting_ref *u = &x->upcoming.v[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(a, o)) { bad = 1; break; }
-        bad |= jset(o, "date", jdate(u->date));
-        bad |= jset(o, "start", jtime(u->h1, u->m1));
-        bad |= jset(o, "end", jtime(u->h2, u->m2));
-        bad |= jset(o, "text", jstr(x, u->text));
-        bad |= jset(o, "span", jspan(u->s, u->e));
+        jw_obj(w);
+        jw_key(w, "date"); w_date(w, u->date);
+        jw_key(w, "start"); w_time(w, u->h1, u->m1);
+        jw_key(w, "end"); w_time(w, u->h2, u->m2);
+        jw_key(w, "text"); w_str(w, x, u->text);
+        w_span(w, u->s, u->e);
+        jw_obj_end(w);
     }
+    jw_arr_end(w);
 
-    json_t *sg = json_object();
-    bad |= jset(root, "signatures", sg);
-    if (sg) {
-        bad |= jset(sg, "recorded_by", jstr(x, r->recorded_by));
-        /* one approver as a string (the DESIGN shape), several as a list; "approvers" is always a list */
-        json_t *ap = jlist(x, r->approved);
-        if (!ap) bad = 1;
-        else if (json_array_size(ap) == 0) bad |= jset(sg, "approved_by", json_null());
-        else if (json_array_size(ap) == 1) bad |= jset(sg, "approved_by", json_incref(json_array_get(ap, 0)));
-        else bad |= jset(sg, "approved_by", json_incref(ap));
-        if (ap) bad |= jset(sg, "approvers", ap);
-    }
+    jw_key(w, "signatures");
+    jw_obj(w);
+    jw_key(w, "recorded_by"); w_str(w, x, r->recorded_by);
+    /* one approver as a string (the DESIGN shape), several as a list; "approvers" is always a list */
+    jw_key(w, "approved_by");
+    size_t na = list_count(x, r->approved);
+    if (na == 0) jw_null(w);
+    else if (na == 1) w_str(w, x, r->approved);
+    else w_list(w, x, r->approved);
+    jw_key(w, "approvers"); w_list(w, x, r->approved);
+    jw_obj_end(w);
 
-    a = json_array();
-    bad |= jset(root, "warnings", a);
-    for (size_t i = 0; a && i < x->warnings.n; i++)
-        if (json_array_append_new(a, jstr(x, x->warnings.v[i]))) { bad = 1; break; }
-
-    if (bad) { json_decref(root); return NULL; }
-    return root;
+    jw_key(w, "warnings");
+    jw_arr(w);
+    for (size_t i = 0; i < x->warnings.n; i++) w_str(w, x, x->warnings.v[i]);
+    jw_arr_end(w);
+    jw_obj_end(w);
 }
 
 static void reset(pk_extractor *x)
@@ -465,10 +480,12 @@ pk_status pk_extract_json(pk_extractor *x, pk_doc *doc, char **json)
         return PK_ENOMEM;
     }
 
-    json_t *root = build_json(x, doc);
-    if (!root) { msg_set(&x->msg, "%s: extract: out of memory", name); return PK_ENOMEM; }
-    char *s = json_dump_compact(root);
-    json_decref(root);
+    pk_buf out;
+    buf_init(&out);
+    /* records are about a third of the text: reserve once */
+    buf_reserve(&out, x->len / 2 + 1024);
+    write_record(x, doc, &out);
+    char *s = buf_detach(&out);
     if (!s) { msg_set(&x->msg, "%s: extract: out of memory", name); return PK_ENOMEM; }
     if (x->rec.date != PK_NODATE && x->rec.date_from_text) {
         doc->date = x->rec.date;

@@ -148,7 +148,6 @@ struct pk_extractor {
     VEC(rule_hit)    hits;         /* key literals found in the text (rules_scan) */
     VEC(uint32_t)    sbounds;      /* sentence starts inside units, computed on first use */
     VEC(uint64_t)    ucache;       /* per unit: (first index in sbounds << 32 | count), ~0 = not yet */
-    pk_buf           folded;       /* the text case-folded for rules_scan */
     uint32_t        *rule_last;    /* per rule: where its last window ended */
     uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
     str              page_body;    /* a body name repeated in the page headers */
@@ -194,6 +193,13 @@ static inline int text_lower_at(const char *p, const char *end)
     unsigned char c = (unsigned char)p[0];
     if (c >= 'a' && c <= 'z') return 1;
     if (c == 0xC3 && p + 1 < end) { unsigned char d = (unsigned char)p[1]; return d >= 0x9F && d <= 0xBF && d != 0xB7; }
+    return 0;
+}
+
+/* Does [p, p+n) hold an ASCII digit?  Every date and time does: most lines are turned away here. */
+static inline int text_has_digit(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) if ((unsigned)(p[i] - '0') < 10) return 1;
     return 0;
 }
 

@@ -460,7 +460,7 @@ static void find_signatures(pk_extractor *x)
         line *L = &v[i];
         if ((L->type != LT_ROW && L->type != LT_TEXT) || (L->flags & (LF_SKIP | LF_PEOPLE)) || L->e - L->cs > 300) continue;
         /* a text line is a signature label only when short; a row's cells are tested one by one */
-        if (L->type == LT_TEXT && L->e - L->cs > 80) continue;
+        if (L->type == LT_TEXT && L->e - L->cs > 60 && !memchr(x->text + L->cs, ':', L->e - L->cs < 40 ? L->e - L->cs : 40)) continue;
         size_t np = split_pieces(x, L->cs, L->e, 0, pc, MAX_PIECES);
         int whats[MAX_PIECES] = {0};
         int labels = 0, wanted = 0;
@@ -657,7 +657,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
         if (L->type == LT_BLANK || (L->flags & (LF_SKIP | LF_TITLE | LF_KEY | LF_PEOPLE | LF_SIG)) || L->label) continue;
         if (L->type != LT_HEADING && L->type != LT_TEXT) continue;
         date_match dm;
-        if (date_find(t + L->cs, L->e - L->cs, 0, DATE_F_NUMERIC, &dm) && dm.y) {
+        if (text_has_digit(t + L->cs, L->e - L->cs) && date_find(t + L->cs, L->e - L->cs, 0, DATE_F_NUMERIC, &dm) && dm.y) {
             if (r->date == PK_NODATE && dm.end == L->e - L->cs) {
                 r->date = date_days(dm.y, dm.m, dm.d);
                 r->date_from_text = 1;
@@ -673,7 +673,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
             const line *L = &v[i];
             if (L->type == LT_BLANK || (L->flags & (LF_PEOPLE | LF_SIG))) continue;
             date_match dm;
-            if (date_find(t + L->cs, L->e - L->cs, 0, 0, &dm) && dm.y && dm.full) {
+            if (text_has_digit(t + L->cs, L->e - L->cs) && date_find(t + L->cs, L->e - L->cs, 0, 0, &dm) && dm.y && dm.full) {
                 r->date = date_days(dm.y, dm.m, dm.d);
                 r->date_from_text = 1;
             }

@@ -152,6 +152,9 @@ static const struct { rule_kind kind; uint8_t label; } label_kinds[] = {
     {RK_SIG_RECORDED, LB_SIG_RECORDED}, {RK_SIG_APPROVED, LB_SIG_APPROVED},
 };
 
+/* Labels are short: "Protokollsutdrag skickas till", "Närvarande övriga medlemmar:". */
+#define LABEL_MAX 64
+
 /* The label subject of a line: a heading's text, a short text line, a row's first cell. */
 static int label_subject(const pk_extractor *x, const line *L, uint32_t *s, uint32_t *e)
 {
@@ -167,8 +170,14 @@ static int label_subject(const pk_extractor *x, const line *L, uint32_t *s, uint
         return 0;
     }
     *e = extract_trim(t, s, *e);
-    if (*e <= *s || *e - *s > 160) return 0;
-    return letter_at(t + *s, t + *e);
+    if (*e <= *s || !letter_at(t + *s, t + *e)) return 0;
+    if (*e - *s > LABEL_MAX) {
+        /* a long line is a label only as "Label: its content" */
+        const char *c = memchr(t + *s, ':', LABEL_MAX);
+        if (!c) return 0;
+        *e = (uint32_t)(c - t) + 1;
+    }
+    return 1;
 }
 
 static void mark_labels(pk_extractor *x)
@@ -193,6 +202,11 @@ static void mark_labels(pk_extractor *x)
             L->label = label_kinds[k].label;
             if (has_rest) L->rest = s + (uint32_t)rs_;
             else if (L->type == LT_ROW && e < L->e) L->rest = e + 1;   /* the row's other cells */
+            else if (L->type == LT_TEXT && e < L->e) {                  /* "Label:" cut from a long line */
+                uint32_t q = e;
+                while (q < L->e && (x->text[q] == ' ' || x->text[q] == '\t')) q++;
+                if (q < L->e) L->rest = q;
+            }
             break;
         }
     }
@@ -358,7 +372,7 @@ static uint32_t trim_trailer(pk_extractor *x, uint32_t s, uint32_t e)
 static int date_only(pk_extractor *x, const line *L)
 {
     date_match dm;
-    if (!date_find(x->text + L->cs, L->e - L->cs, 0, DATE_F_NUMERIC, &dm)) return 0;
+    if (!text_has_digit(x->text + L->cs, L->e - L->cs) || !date_find(x->text + L->cs, L->e - L->cs, 0, DATE_F_NUMERIC, &dm)) return 0;
     uint32_t s = L->cs, e = L->e;
     /* allow a weekday before it and nothing after */
     return dm.end == e - s && dm.start <= 16;

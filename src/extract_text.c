@@ -413,6 +413,8 @@ static void elections(pk_extractor *x)
 int extract_first_date(pk_extractor *x, uint32_t s, uint32_t e, int32_t *days, int need_future)
 {
     date_match dm;
+    *days = PK_NODATE;
+    if (!text_has_digit(x->text + s, e - s)) return 0;
     size_t from = 0;
     while (date_find(x->text + s, e - s, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
@@ -552,6 +554,7 @@ static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
     const char *t = x->text + ss;
     size_t n = se - ss, from = 0;
     date_match dm;
+    if (!text_has_digit(t, n)) return;
     while (date_find(t, n, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
         int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);

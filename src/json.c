@@ -86,3 +86,112 @@ json_t *json_strn_lossy(const char *s, size_t n)
     buf_free(&b);
     return v;
 }
+
+/* ---- the streaming writer ---- */
+
+void jw_init(json_w *w, pk_buf *b)
+{
+    w->b = b;
+    w->depth = 0;
+    w->comma[0] = 0;
+}
+
+static void jw_sep(json_w *w)
+{
+    if (w->comma[w->depth]) buf_putc(w->b, ',');
+    w->comma[w->depth] = 1;
+}
+
+static void jw_open(json_w *w, char c)
+{
+    jw_sep(w);
+    buf_putc(w->b, c);
+    if (w->depth + 1 < sizeof w->comma) w->depth++;
+    else w->b->err = 1;   /* deeper than any record goes */
+    w->comma[w->depth] = 0;
+}
+
+static void jw_close(json_w *w, char c)
+{
+    buf_putc(w->b, c);
+    if (w->depth) w->depth--;
+}
+
+void jw_obj(json_w *w) { jw_open(w, '{'); }
+void jw_obj_end(json_w *w) { jw_close(w, '}'); }
+void jw_arr(json_w *w) { jw_open(w, '['); }
+void jw_arr_end(json_w *w) { jw_close(w, ']'); }
+
+void jw_key(json_w *w, const char *key)
+{
+    jw_sep(w);
+    buf_putc(w->b, '"');
+    buf_puts(w->b, key);
+    buf_put(w->b, "\":", 2);
+    w->comma[w->depth] = 0;   /* the value follows without a comma */
+}
+
+void jw_null(json_w *w)
+{
+    jw_sep(w);
+    buf_put(w->b, "null", 4);
+}
+
+void jw_int(json_w *w, long long v)
+{
+    char tmp[24];
+    int i = (int)sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[--i] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) tmp[--i] = '-';
+    jw_sep(w);
+    buf_put(w->b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+void jw_str(json_w *w, const char *s, size_t n)
+{
+    if (!s) { jw_null(w); return; }
+    jw_sep(w);
+    pk_buf *b = w->b;
+    if (buf_reserve(b, n + 2)) return;
+    buf_putc(b, '"');
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0, run = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { i++; continue; }
+        /* flush the plain run before this byte */
+        if (i > run) buf_put(b, p + run, i - run);
+        if (c >= 0x80) {
+            size_t l = utf8_valid_len(p + i, n - i);
+            if (l) buf_put(b, p + i, l);
+            else { buf_put(b, "\xEF\xBF\xBD", 3); l = 1; }
+            i += l;
+        } else if (c == 0) {
+            buf_put(b, "\xEF\xBF\xBD", 3);
+            i++;
+        } else {
+            char esc[8];
+            size_t el = 2;
+            esc[0] = '\\';
+            switch (c) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            default:
+                esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+                esc[4] = "0123456789abcdef"[c >> 4]; esc[5] = "0123456789abcdef"[c & 15];
+                el = 6;
+            }
+            buf_put(b, esc, el);
+            i++;
+        }
+        run = i;
+    }
+    if (i > run) buf_put(b, p + run, i - run);
+    buf_putc(b, '"');
+}

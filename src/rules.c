@@ -109,7 +109,7 @@ static pk_status expand(parse_state *ps, const char *p, size_t n, pk_buf *out)
 
 /* ---- key literals: what the fast scan looks for ---- */
 
-struct rule_lit { uint8_t *s; uint32_t len; uint32_t rule; uint8_t word, wend; };
+struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t word, wend, exact; };
 
 /* A 16-bit hash of three bytes, for the scan's first test. */
 #define LIT_TRI(a, b, c) ((((unsigned)(a) * 0x9E5u) ^ ((unsigned)(b) * 0x3B1u) ^ ((unsigned)(c) * 0x1Fu)) & 0xFFFFu)
@@ -121,24 +121,21 @@ static int cmp_lit(const void *a, const void *b)
     return px < py ? -1 : px > py;
 }
 
-static uint8_t fold_byte(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
+/* The fold of one byte: ASCII upper case to lower, white space to ' ', and the UTF-8 continuation
+ * bytes of the Latin-1 capitals (0x80-0x9E after 0xC3) to those of the small letters.  Folding
+ * continuation bytes without looking at the lead byte also maps some other characters together;
+ * the scan only needs a superset of the real matches, which the rules then check. */
+#define FOLD(c) (uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c) == '\n' || (c) == '\t' || (c) == '\r' ? ' ' \
+                        : (c) >= 0x80 && (c) <= 0x9E && (c) != 0x97 ? (c) + 0x20 : (c))
+#define FOLD4(c) FOLD(c), FOLD((c) + 1), FOLD((c) + 2), FOLD((c) + 3)
+#define FOLD16(c) FOLD4(c), FOLD4((c) + 4), FOLD4((c) + 8), FOLD4((c) + 12)
+#define FOLD64(c) FOLD16(c), FOLD16((c) + 16), FOLD16((c) + 32), FOLD16((c) + 48)
+static const uint8_t fold_tab[256] = {FOLD64(0), FOLD64(64), FOLD64(128), FOLD64(192)};
 
 void rules_fold(const char *src, size_t n, uint8_t *dst)
 {
     const uint8_t *p = (const uint8_t *)src;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            dst[i] = c == '\n' || c == '\t' || c == '\r' ? ' ' : fold_byte(c);
-        } else if (c == 0xC3 && i + 1 < n) {
-            uint8_t d = p[i + 1];
-            dst[i] = c;
-            dst[i + 1] = d >= 0x80 && d <= 0x9E && d != 0x97 ? (uint8_t)(d + 0x20) : d;
-            i++;
-        } else {
-            dst[i] = c;
-        }
-    }
+    for (size_t i = 0; i < n; i++) dst[i] = fold_tab[p[i]];
 }
 
 /* Where the group that opens at p[i] == '(' closes (the index of its ')'), or n. */
@@ -158,7 +155,7 @@ static size_t group_end(const char *p, size_t n, size_t i)
 
 typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; } litset;
 
-static void lit_add(litset *ls, const char *s, size_t n, int word, int wend)
+static void lit_add(litset *ls, const char *s, size_t n, int word, int wend, int exact)
 {
     if (ls->fail) return;
     if (n < 3) { ls->fail = 1; return; }   /* too short to find quickly */
@@ -169,10 +166,13 @@ static void lit_add(litset *ls, const char *s, size_t n, int word, int wend)
         ls->v = nv;
         ls->cap = nc;
     }
-    uint8_t *c = pk_malloc(n);
+    uint8_t *c = pk_malloc(2 * n);
     if (!c) { ls->fail = 2; return; }
     rules_fold(s, n, c);
+    memcpy(c + n, s, n);   /* as written: a case-sensitive key must match exactly */
     ls->v[ls->n].s = c;
+    ls->v[ls->n].raw = c + n;
+    ls->v[ls->n].exact = (uint8_t)exact;
     ls->v[ls->n].len = (uint32_t)n;
     ls->v[ls->n].rule = 0;
     ls->v[ls->n].word = (uint8_t)word;
@@ -180,11 +180,11 @@ static void lit_add(litset *ls, const char *s, size_t n, int word, int wend)
     ls->n++;
 }
 
-static void lit_alts(litset *ls, const char *p, size_t n, int depth);
+static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact);
 
 /* The literal start of one alternative: letters, digits, spaces and escaped punctuation up to
  * the first construct that is not a fixed character.  A leading group gives its alternatives. */
-static void lit_prefix(litset *ls, const char *p, size_t n, int depth)
+static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact)
 {
     char buf[128];
     size_t bl = 0, i = 0;
@@ -204,7 +204,12 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth)
                     while (a < n && p[a] != '>') a++;
                     a++;
                 } else {
-                    while (a < e && (p[a] == 'i' || p[a] == 'x' || p[a] == 's' || p[a] == '-')) a++;
+                    int neg = 0;
+                    while (a < e && (p[a] == 'i' || p[a] == 'x' || p[a] == 's' || p[a] == '-')) {
+                        if (p[a] == '-') neg = 1;
+                        else if (p[a] == 'i') exact = neg;   /* (?i: is caseless, (?-i: is not */
+                        a++;
+                    }
                     if (a >= e || p[a] != ':') { ls->fail = 1; return; }
                     a++;
                 }
@@ -212,11 +217,11 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth)
             char q = e + 1 < n ? p[e + 1] : 0;
             if (q == '?' || q == '*' || (q == '{' && e + 2 < n && p[e + 2] == '0')) { ls->fail = 1; return; }
             if (depth > 8) { ls->fail = 1; return; }
-            lit_alts(ls, p + a, e - a, depth + 1);
+            lit_alts(ls, p + a, e - a, depth + 1, exact);
             return;
         }
         if (c == '\\' && i + 1 < n && p[i + 1] == 'b' && bl > 0) {   /* "\bska\b": the word ends here */
-            lit_add(ls, buf, bl, word, 1);
+            lit_add(ls, buf, bl, word, 1, exact);
             return;
         }
         int lit = 0;
@@ -245,10 +250,10 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth)
         i += clen;
         if (q == '+' || q == '{') break;   /* one is certain, the rest is not fixed */
     }
-    lit_add(ls, buf, bl, word, 0);
+    lit_add(ls, buf, bl, word, 0, exact);
 }
 
-static void lit_alts(litset *ls, const char *p, size_t n, int depth)
+static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact)
 {
     size_t a = 0;
     int d = 0, cls = 0;
@@ -260,7 +265,7 @@ static void lit_alts(litset *ls, const char *p, size_t n, int depth)
         if (c == '(') d++;
         else if (c == ')') d--;
         else if (c == '|' && d == 0) {
-            lit_prefix(ls, p + a, i - a, depth);
+            lit_prefix(ls, p + a, i - a, depth, exact);
             a = i + 1;
         }
     }
@@ -271,7 +276,8 @@ static void lit_alts(litset *ls, const char *p, size_t n, int depth)
  * it is then searched over the whole text, which is correct but slower. */
 static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, size_t plen, int caseless)
 {
-    (void)caseless;   /* the scan always compares folded text: a superset of both cases */
+    /* the scan compares folded text (a superset of both cases); keys of case-sensitive rules are
+     * then also compared as written, unless they turn caseless inside (?i) */
     const char *kp = NULL;
     for (size_t i = 0; i + 7 <= plen; i++) {
         if (pattern[i] == '\\') { i++; continue; }
@@ -282,7 +288,15 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
     size_t e = group_end(pattern, plen, start);
     if (e >= plen) return PK_OK;
     litset ls = {0};
-    lit_alts(&ls, pattern + start + 7, e - start - 7, 0);
+    /* a bare (?i) before the key turns the rest of its group caseless: then no exact check */
+    int exact = !caseless;
+    for (size_t i = 0; i + 3 < start && exact; i++)
+        if (pattern[i] == '(' && pattern[i + 1] == '?') {
+            size_t j = i + 2;
+            while (j < start && (pattern[j] == 'i' || pattern[j] == 'x' || pattern[j] == 's' || pattern[j] == '-')) j++;
+            if (j < start && pattern[j] == ')' && memchr(pattern + i + 2, 'i', j - i - 2)) exact = 0;
+        }
+    lit_alts(&ls, pattern + start + 7, e - start - 7, 0, exact);
     if (ls.fail == 2) {
         for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
         pk_free(ls.v);
@@ -318,14 +332,17 @@ static int is_letter(const uint8_t *t, size_t n, size_t i)
 
 int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *ud, rule_hit h), void *ud)
 {
-    if (!rs->nlits || n < 2) return 1;
-    const uint64_t *pairs = rs->lit_pairs;
-    const uint64_t *tri = rs->lit_tri;
+    if (!rs->nlits || n < 3) return 1;
+    const uint64_t *pairs = rs->lit_pairs, *tri = rs->lit_tri;
+    unsigned a = fold_tab[t[0]], b = fold_tab[t[1]];
     for (size_t i = 0; i + 2 < n; i++) {
+        unsigned c = fold_tab[t[i + 2]];
         /* every literal has three bytes: a hashed bit set of them turns most positions away */
-        unsigned h3 = LIT_TRI(t[i], t[i + 1], t[i + 2]);
+        unsigned h3 = LIT_TRI(a, b, c);
+        unsigned pair = a << 8 | b;
+        a = b;
+        b = c;
         if (!(tri[h3 >> 6] & (1ULL << (h3 & 63)))) continue;
-        unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
         if (!(pairs[pair >> 6] & (1ULL << (pair & 63)))) continue;
         /* the literals with this pair: binary search for the first */
         size_t lo = 0, hi = rs->nlits;
@@ -337,7 +354,11 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
         for (size_t k = lo; k < rs->nlits; k++) {
             const struct rule_lit *l = &rs->lits[k];
             if (((unsigned)l->s[0] << 8 | l->s[1]) != pair) break;
-            if (l->len > n - i || memcmp(t + i + 2, l->s + 2, l->len - 2) != 0) continue;
+            if (l->len > n - i) continue;
+            size_t j = 2;
+            while (j < l->len && fold_tab[t[i + j]] == l->s[j]) j++;
+            if (j < l->len) continue;
+            if (l->exact && memcmp(t + i, l->raw, l->len) != 0) continue;
             if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
             if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
             rule_hit h = {(uint32_t)i, l->rule};

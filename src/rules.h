@@ -134,7 +134,7 @@ void rules_fold(const char *src, size_t n, uint8_t *dst);
 /* One place where a rule's key literal occurs. */
 typedef struct rule_hit { uint32_t pos; uint32_t rule; } rule_hit;
 
-/* Find every key literal of the keyed sentence rules in folded text, in text order; hits are
+/* Find every key literal of the keyed sentence rules in the text (folded as it goes), in text order; hits are
  * appended through push (which returns 0 on allocation failure).  A hit is a necessary condition
  * for the rule to match in the sentence around it. */
 int rules_scan(const ruleset *rs, const uint8_t *folded, size_t n, int (*push)(void *ud, rule_hit h), void *ud);
