@@ -704,7 +704,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
             while (p0 < x->hits.v[hi].pos && ((uint8_t)t[p0] & 0xC0) == 0x80) p0++;
             while (lim < x->len && ((uint8_t)t[lim] & 0xC0) == 0x80) lim++;
             const rule *rr = &x->rs.rules[ri];
-            if (!rules_match(&x->rs, rr, t, lim, p0, 0)) continue;
+            if (!rules_match_upto(&x->rs, rr, t, lim, p0, x->hits.v[hi].pos)) continue;
             size_t s, e;
             int h, m;
             if (!rules_group(&x->rs, rr, G_TIME, &s, &e) || !extract_parse_clock(t + s, e - s, &h, &m)) continue;

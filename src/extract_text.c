@@ -123,10 +123,10 @@ typedef void (*hit_fn)(pk_extractor *x, const rule *r, const line *L, const unit
                        uint32_t ms, uint32_t me, uint32_t ss, uint32_t se);
 
 static void run_rule(pk_extractor *x, const rule *r, uint32_t from, uint32_t to, int in_sentence,
-                     uint32_t ss0, uint32_t se0, hit_fn fn)
+                     uint32_t ss0, uint32_t se0, hit_fn fn, uint32_t limit)
 {
     size_t p = from;
-    while (p < to && rules_match(&x->rs, r, x->text, to, p, 0)) {
+    while (p < to && (limit ? rules_match_upto(&x->rs, r, x->text, to, p, limit) : rules_match(&x->rs, r, x->text, to, p, 0))) {
         size_t ms, me;
         rules_span(&x->rs, &ms, &me);
         p = me > ms ? me : ms + 1;
@@ -165,12 +165,13 @@ static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
         while (we < se && ((uint8_t)x->text[we] & 0xC0) == 0x80) we++;
         if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
         x->rule_last[ri] = we > pos + 16 ? we - 16 : pos + 1;
-        run_rule(x, &x->rs.rules[ri], ws, we, 1, ss, se, fn);
+        /* a match holds the key, so it starts at the key or before */
+        run_rule(x, &x->rs.rules[ri], ws, we, 1, ss, se, fn, pos);
         if (x->oom) return;
     }
     for (size_t i = 0; i < nr; i++) {
         if (rl[i].keyed) continue;
-        run_rule(x, &rl[i], 0, (uint32_t)x->len, 0, 0, 0, fn);
+        run_rule(x, &rl[i], 0, (uint32_t)x->len, 0, 0, 0, fn, 0);
         if (x->oom) return;
     }
 }

@@ -111,8 +111,9 @@ static pk_status expand(parse_state *ps, const char *p, size_t n, pk_buf *out)
 
 struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t word, wend, exact; };
 
-/* A 16-bit hash of three bytes, for the scan's first test. */
-#define LIT_TRI(a, b, c) ((((unsigned)(a) * 0x9E5u) ^ ((unsigned)(b) * 0x3B1u) ^ ((unsigned)(c) * 0x1Fu)) & 0xFFFFu)
+/* 16-bit hashes of the first four (or, for three-byte literals, three) folded bytes, packed
+ * big-endian into a word: the scan's first test. */
+#define LIT_HASH(w) ((uint32_t)((uint32_t)(w) * 0x9E3779B1u) >> 16)
 
 static int cmp_lit(const void *a, const void *b)
 {
@@ -224,6 +225,11 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
             lit_add(ls, buf, bl, word, 1, exact);
             return;
         }
+        if (c == '\\' && i + 1 < n && p[i + 1] == 's' && bl > 0) {
+            /* "tar\s+fram": one white space character is certain (the text is folded to ' ') */
+            if (bl + 1 < sizeof buf) buf[bl++] = ' ';
+            break;
+        }
         int lit = 0;
         char out = 0;
         size_t adv = 1;
@@ -330,40 +336,53 @@ static int is_letter(const uint8_t *t, size_t n, size_t i)
     return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= 0x80 && i < n);
 }
 
+static int scan_at(const ruleset *rs, const uint8_t *t, size_t n, size_t i, int (*push)(void *ud, rule_hit h), void *ud)
+{
+    unsigned pair = (unsigned)fold_tab[t[i]] << 8 | fold_tab[t[i + 1]];
+    if (!(rs->lit_pairs[pair >> 6] & (1ULL << (pair & 63)))) return 1;
+    /* the literals with this pair: binary search for the first */
+    size_t lo = 0, hi = rs->nlits;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        unsigned pm = (unsigned)rs->lits[mid].s[0] << 8 | rs->lits[mid].s[1];
+        if (pm < pair) lo = mid + 1; else hi = mid;
+    }
+    for (size_t k = lo; k < rs->nlits; k++) {
+        const struct rule_lit *l = &rs->lits[k];
+        if (((unsigned)l->s[0] << 8 | l->s[1]) != pair) break;
+        if (l->len > n - i) continue;
+        size_t j = 2;
+        while (j < l->len && fold_tab[t[i + j]] == l->s[j]) j++;
+        if (j < l->len) continue;
+        if (l->exact && memcmp(t + i, l->raw, l->len) != 0) continue;
+        if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
+        if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
+        rule_hit h = {(uint32_t)i, l->rule};
+        if (!push(ud, h)) return 0;
+    }
+    return 1;
+}
+
 int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *ud, rule_hit h), void *ud)
 {
     if (!rs->nlits || n < 3) return 1;
-    const uint64_t *pairs = rs->lit_pairs, *tri = rs->lit_tri;
-    unsigned a = fold_tab[t[0]], b = fold_tab[t[1]];
-    for (size_t i = 0; i + 2 < n; i++) {
-        unsigned c = fold_tab[t[i + 2]];
-        /* every literal has three bytes: a hashed bit set of them turns most positions away */
-        unsigned h3 = LIT_TRI(a, b, c);
-        unsigned pair = a << 8 | b;
-        a = b;
-        b = c;
-        if (!(tri[h3 >> 6] & (1ULL << (h3 & 63)))) continue;
-        if (!(pairs[pair >> 6] & (1ULL << (pair & 63)))) continue;
-        /* the literals with this pair: binary search for the first */
-        size_t lo = 0, hi = rs->nlits;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            unsigned pm = (unsigned)rs->lits[mid].s[0] << 8 | rs->lits[mid].s[1];
-            if (pm < pair) lo = mid + 1; else hi = mid;
+    const uint64_t *quad = rs->lit_quad, *tri = rs->lit_tri;
+    /* w holds the folded bytes t[i .. i+3], first byte highest */
+    uint32_t w = (uint32_t)fold_tab[t[0]] << 16 | (uint32_t)fold_tab[t[1]] << 8 | fold_tab[t[2]];
+    size_t i = 0;
+    if (!rs->lit_use_tri) {
+        for (; i + 3 < n; i++) {
+            w = w << 8 | fold_tab[t[i + 3]];
+            uint32_t hq = LIT_HASH(w);
+            if (!(quad[hq >> 6] & (1ULL << (hq & 63)))) continue;
+            if (!scan_at(rs, t, n, i, push, ud)) return 0;
         }
-        for (size_t k = lo; k < rs->nlits; k++) {
-            const struct rule_lit *l = &rs->lits[k];
-            if (((unsigned)l->s[0] << 8 | l->s[1]) != pair) break;
-            if (l->len > n - i) continue;
-            size_t j = 2;
-            while (j < l->len && fold_tab[t[i + j]] == l->s[j]) j++;
-            if (j < l->len) continue;
-            if (l->exact && memcmp(t + i, l->raw, l->len) != 0) continue;
-            if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
-            if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
-            rule_hit h = {(uint32_t)i, l->rule};
-            if (!push(ud, h)) return 0;
-        }
+    }
+    for (; i + 2 < n; i++) {
+        w = w << 8 | (i + 3 < n ? fold_tab[t[i + 3]] : 0);
+        uint32_t hq = LIT_HASH(w), ht = LIT_HASH(w >> 8);
+        if (!(quad[hq >> 6] & (1ULL << (hq & 63))) && !(tri[ht >> 6] & (1ULL << (ht & 63)))) continue;
+        if (!scan_at(rs, t, n, i, push, ud)) return 0;
     }
     return 1;
 }
@@ -384,6 +403,9 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
     PCRE2_SIZE erroff;
     uint32_t opts = ps->pcre_opts;
     if (kind_anchor[kind]) opts |= PCRE2_ANCHORED;
+    if (kind == RK_DECISION || kind == RK_FOLLOWUP || kind == RK_UPCOMING || kind == RK_MEETING_WORD ||
+        kind == RK_OPENED || kind == RK_CLOSED)
+        opts |= PCRE2_USE_OFFSET_LIMIT;
     if (kind_anchor[kind] == 'W') opts |= PCRE2_ENDANCHORED;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, plen, opts, &errcode, &erroff, rs->cctx);
     if (!code) {
@@ -628,10 +650,13 @@ static pk_status ensure_contexts(ruleset *rs)
     if (!rs->gctx) return PK_ENOMEM;
     rs->cctx = pcre2_compile_context_create(rs->gctx);
     rs->mctx = pcre2_match_context_create(rs->gctx);
-    if (!rs->cctx || !rs->mctx) return PK_ENOMEM;
+    rs->mctx_lim = pcre2_match_context_create(rs->gctx);
+    if (!rs->cctx || !rs->mctx || !rs->mctx_lim) return PK_ENOMEM;
     /* a careless rule must not hang on a hostile document */
     pcre2_set_match_limit(rs->mctx, 2000000);
     pcre2_set_depth_limit(rs->mctx, 10000);
+    pcre2_set_match_limit(rs->mctx_lim, 2000000);
+    pcre2_set_depth_limit(rs->mctx_lim, 10000);
     return PK_OK;
 }
 
@@ -846,6 +871,7 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
     if (!rs->jstack) {
         rs->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, rs->gctx);
         if (rs->jstack) pcre2_jit_stack_assign(rs->mctx, NULL, rs->jstack);
+        if (rs->jstack) pcre2_jit_stack_assign(rs->mctx_lim, NULL, rs->jstack);
     }
     /* per kind: the union of the rules' first bytes, to turn a subject away with one test */
     for (int k = 0; k < RK_COUNT; k++) {
@@ -866,12 +892,28 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
     qsort(rs->lits, rs->nlits, sizeof *rs->lits, cmp_lit);
     memset(rs->lit_pairs, 0, sizeof rs->lit_pairs);
     memset(rs->lit_tri, 0, sizeof rs->lit_tri);
+    memset(rs->lit_quad, 0, sizeof rs->lit_quad);
+    rs->lit_use_tri = 0;
     for (size_t i = 0; i < rs->nlits; i++) {
         const uint8_t *ls = rs->lits[i].s;
         unsigned pair = (unsigned)ls[0] << 8 | ls[1];
         rs->lit_pairs[pair >> 6] |= 1ULL << (pair & 63);
-        unsigned h3 = LIT_TRI(ls[0], ls[1], ls[2]);
-        rs->lit_tri[h3 >> 6] |= 1ULL << (h3 & 63);
+        uint32_t w3 = (uint32_t)ls[0] << 24 | (uint32_t)ls[1] << 16 | (uint32_t)ls[2] << 8;
+        if (rs->lits[i].len >= 4) {
+            uint32_t h = LIT_HASH(w3 | ls[3]);
+            rs->lit_quad[h >> 6] |= 1ULL << (h & 63);
+        } else if (rs->lits[i].wend) {
+            /* "ska" ending a word: every folded byte that is no letter may follow (0 = the end) */
+            for (unsigned c = 0; c < 128; c++) {
+                if (fold_tab[c] != c || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) continue;
+                uint32_t h = LIT_HASH(w3 | c);
+                rs->lit_quad[h >> 6] |= 1ULL << (h & 63);
+            }
+        } else {
+            uint32_t h = LIT_HASH(w3 >> 8);
+            rs->lit_tri[h >> 6] |= 1ULL << (h & 63);
+            rs->lit_use_tri = 1;
+        }
     }
     pk_free(newpos);
     return PK_OK;
@@ -908,6 +950,7 @@ void rules_free(ruleset *rs)
     pk_free(rs->files);
     if (rs->md) pcre2_match_data_free(rs->md);
     if (rs->mctx) pcre2_match_context_free(rs->mctx);
+    if (rs->mctx_lim) pcre2_match_context_free(rs->mctx_lim);
     if (rs->cctx) pcre2_compile_context_free(rs->cctx);
     if (rs->gctx) pcre2_general_context_free(rs->gctx);
     memset(rs, 0, sizeof *rs);
@@ -946,6 +989,17 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
     prof_n[idx]++;
     prof_name[idx] = r->name;
 #endif
+    if (rc > 0) return 1;
+    if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
+    return 0;
+}
+
+int rules_match_upto(ruleset *rs, const rule *r, const char *subj, size_t len, size_t start, size_t limit)
+{
+    if (start > len || len - start < r->minlen || start > limit) return 0;
+    pcre2_set_offset_limit(rs->mctx_lim, limit);
+    int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, rs->md, rs->mctx_lim)
+                    : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, PCRE2_NO_UTF_CHECK, rs->md, rs->mctx_lim);
     if (rc > 0) return 1;
     if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
     return 0;

@@ -99,12 +99,15 @@ typedef struct ruleset {
     pcre2_compile_context *cctx;
     pcre2_match_context   *mctx;
     pcre2_match_data      *md;
+    pcre2_match_context   *mctx_lim;   /* the same limits, plus an offset limit per call */
     pcre2_jit_stack       *jstack;
     /* the literal prefixes of the sentence rules' keys, case-folded, sorted by their first two bytes */
     struct rule_lit       *lits;
     size_t                 nlits;
     uint64_t               lit_pairs[1024];   /* bit set of the first two bytes of every literal */
-    uint64_t               lit_tri[1024];     /* bit set of a hash of their first three bytes */
+    uint64_t               lit_quad[1024];    /* bit set of a hash of their first four bytes */
+    uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
+    int                    lit_use_tri;       /* some three-byte literal may end in a letter */
     uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
     uint8_t   kind_has_first[RK_COUNT];
     /* anchored kinds: all rules of the kind as one alternation (one call instead of one per rule);
@@ -150,6 +153,11 @@ static inline const rule *rules_of(const ruleset *rs, rule_kind k, size_t *n)
  * (PCRE2_ANCHORED ...).  Returns 1 on a match (ovector in rs->md), 0 otherwise.  The subject must
  * be valid UTF-8; it is not re-checked. */
 int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t start, uint32_t opts);
+
+/* Like rules_match, but a match must start at or before byte `limit` (sentence kinds only: they
+ * are compiled to allow it).  Lets a rule search a window around its key without trying starts
+ * after the key. */
+int rules_match_upto(ruleset *rs, const rule *r, const char *subj, size_t len, size_t start, size_t limit);
 
 /* After a match: the span of group g (1 when set, with byte offsets in s and e), or 0 when unset/absent. */
 int rules_group(const ruleset *rs, const rule *r, rule_group g, size_t *s, size_t *e);
