@@ -154,12 +154,12 @@ static size_t group_end(const char *p, size_t n, size_t i)
     return n;
 }
 
-typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; } litset;
+typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; size_t minlen; } litset;
 
 static void lit_add(litset *ls, const char *s, size_t n, int word, int wend, int exact)
 {
     if (ls->fail) return;
-    if (n < 3) { ls->fail = 1; return; }   /* too short to find quickly */
+    if (n < (ls->minlen ? ls->minlen : 3)) { ls->fail = 1; return; }   /* too short to find quickly */
     if (ls->n == ls->cap) {
         size_t nc = ls->cap ? ls->cap * 2 : 16;
         struct rule_lit *nv = pk_reallocarray(ls->v, nc, sizeof *nv);
@@ -447,6 +447,34 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
     /* the key: literal prefixes of its (?<key>...) alternatives, for the fast scan */
     pk_status kst = key_literals(ps, &r, pattern, plen, (opts & PCRE2_CASELESS) != 0);
     if (kst) { pcre2_code_free(code); return kst; }
+    /* anchored kinds: the first two or three folded bytes every match starts with, when the
+     * pattern starts with literals (a finer test than the first byte) */
+    if (kind_anchor[kind]) {
+        litset ls = {0};
+        ls.minlen = 2;
+        lit_alts(&ls, pattern, plen, 0, 0);
+        if (ls.fail == 2) {
+            for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
+            pk_free(ls.v);
+            pcre2_code_free(code);
+            return PK_ENOMEM;
+        }
+        if (!ls.fail && ls.n) {
+            r.lead_ok = 1;
+            for (size_t i = 0; i < ls.n && i < 256; i++) {
+                const uint8_t *q = ls.v[i].s;
+                if (ls.v[i].len >= 3) {
+                    uint32_t h = LIT_HASH((uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2]) & 4095;
+                    r.lead3[h >> 6] |= 1ULL << (h & 63);
+                } else {
+                    uint32_t h = LIT_HASH((uint32_t)q[0] << 8 | q[1]) & 4095;
+                    r.lead2[h >> 6] |= 1ULL << (h & 63);
+                }
+            }
+        }
+        for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
+        pk_free(ls.v);
+    }
     pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &r.minlen);
     if (kind_anchor[kind]) {
         /* the bytes a match can start with, so that most lines are turned away before PCRE2 is
@@ -461,11 +489,16 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
             if (bm) {
                 memcpy(r.first, bm, sizeof r.first);
                 r.has_first = 1;
-            } else if (type == 1 && !(opts & PCRE2_CASELESS)) {
+            } else if (type == 1) {
                 uint32_t cu = 0;
                 pcre2_pattern_info(probe, PCRE2_INFO_FIRSTCODEUNIT, &cu);
-                r.first[(cu & 0xFF) >> 3] |= (uint8_t)(1u << (cu & 7));
-                r.has_first = cu < 256;
+                int letter = ((cu | 0x20) >= 'a' && (cu | 0x20) <= 'z');
+                if (cu < 128 || !(opts & PCRE2_CASELESS)) {
+                    r.first[(cu & 0xFF) >> 3] |= (uint8_t)(1u << (cu & 7));
+                    /* a caseless letter may come in either case */
+                    if (letter && (opts & PCRE2_CASELESS)) r.first[((cu ^ 0x20) & 0xFF) >> 3] |= (uint8_t)(1u << ((cu ^ 0x20) & 7));
+                    r.has_first = cu < 256;
+                }
             }
             pcre2_code_free(probe);
         }
@@ -873,14 +906,23 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
         if (rs->jstack) pcre2_jit_stack_assign(rs->mctx, NULL, rs->jstack);
         if (rs->jstack) pcre2_jit_stack_assign(rs->mctx_lim, NULL, rs->jstack);
     }
-    /* per kind: the union of the rules' first bytes, to turn a subject away with one test */
+    /* per kind: the union of the rules' first bytes and leads, to turn a subject away at once */
     for (int k = 0; k < RK_COUNT; k++) {
         memset(rs->kind_first[k], 0, 32);
+        memset(rs->kind_lead2[k], 0, sizeof rs->kind_lead2[k]);
+        memset(rs->kind_lead3[k], 0, sizeof rs->kind_lead3[k]);
         rs->kind_has_first[k] = 1;
+        rs->kind_has_lead[k] = kind_anchor[k] != 0;
         for (uint32_t i = rs->kind_start[k]; i < rs->kind_start[k + 1]; i++) {
-            if (!rs->rules[i].has_first) { rs->kind_has_first[k] = 0; break; }
+            if (!rs->rules[i].has_first) rs->kind_has_first[k] = 0;
             for (int b = 0; b < 32; b++) rs->kind_first[k][b] |= rs->rules[i].first[b];
+            if (!rs->rules[i].lead_ok) rs->kind_has_lead[k] = 0;
+            for (int b = 0; b < 64; b++) {
+                rs->kind_lead2[k][b] |= rs->rules[i].lead2[b];
+                rs->kind_lead3[k][b] |= rs->rules[i].lead3[b];
+            }
         }
+        if (rs->kind_start[k] == rs->kind_start[k + 1]) rs->kind_has_lead[k] = 0;
     }
     /* per anchored kind: its rules joined into one alternation */
     for (int k = 0; k < RK_COUNT; k++) {
@@ -1046,6 +1088,16 @@ const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, 
     if (rs->kind_has_first[k]) {
         uint8_t c = (uint8_t)subj[0];
         if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return NULL;
+    }
+    if (rs->kind_has_lead[k] && len >= 2) {
+        const uint8_t *u = (const uint8_t *)subj;
+        uint32_t h2 = LIT_HASH((uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]]) & 4095;
+        int ok = (rs->kind_lead2[k][h2 >> 6] >> (h2 & 63)) & 1;
+        if (!ok && len >= 3) {
+            uint32_t h3 = LIT_HASH((uint32_t)fold_tab[u[0]] << 16 | (uint32_t)fold_tab[u[1]] << 8 | fold_tab[u[2]]) & 4095;
+            ok = (rs->kind_lead3[k][h3 >> 6] >> (h3 & 63)) & 1;
+        }
+        if (!ok) return NULL;
     }
     if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {

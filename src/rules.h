@@ -83,6 +83,8 @@ typedef struct rule {
     uint32_t     minlen;      /* shortest subject it can match */
     int          has_first;   /* anchored rules: first[] holds the bytes a match can start with */
     uint8_t      first[32];
+    int          lead_ok;     /* anchored rules that start with literals: hashes of their leads */
+    uint64_t     lead2[64], lead3[64];
 } rule;
 
 enum {
@@ -110,6 +112,8 @@ typedef struct ruleset {
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
     uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
     uint8_t   kind_has_first[RK_COUNT];
+    uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64];   /* folded first 2/3 bytes, hashed */
+    uint8_t   kind_has_lead[RK_COUNT];
     /* anchored kinds: all rules of the kind as one alternation (one call instead of one per rule);
      * NULL when the kind has one rule or its rules cannot be joined */
     rule     *combined[RK_COUNT];
