@@ -336,8 +336,9 @@ static void write_record(pk_extractor *x, const pk_doc *doc, pk_buf *out)
     jw_key(w, "place"); w_str(w, x, r->place);
     jw_key(w, "date_source");
     if (r->date == PK_NODATE) jw_null(w);
-    else if (r->date_from_text) jw_str(w, "text", 4);
-    else jw_str(w, "filename", 8);
+    else if (r->date_src == DATE_SRC_TEXT) jw_str(w, "text", 4);
+    else if (r->date_src == DATE_SRC_FILENAME) jw_str(w, "filename", 8);
+    else jw_str(w, "reader", 6);
     jw_obj_end(w);
 
     jw_key(w, "participants");
@@ -487,7 +488,7 @@ pk_status pk_extract_json(pk_extractor *x, pk_doc *doc, char **json)
     write_record(x, doc, &out);
     char *s = buf_detach(&out);
     if (!s) { msg_set(&x->msg, "%s: extract: out of memory", name); return PK_ENOMEM; }
-    if (x->rec.date != PK_NODATE && x->rec.date_from_text) {
+    if (x->rec.date != PK_NODATE && x->rec.date_src == DATE_SRC_TEXT) {
         doc->date = x->rec.date;
         doc->date_from = PK_DATE_TEXT;
     }

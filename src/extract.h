@@ -115,10 +115,12 @@ typedef struct sat { uint32_t s, e, line0, line1; } sat;
 
 #define VEC(T) struct { T *v; size_t n, cap; }
 
+enum { DATE_SRC_NONE = 0, DATE_SRC_TEXT, DATE_SRC_FILENAME, DATE_SRC_READER };
+
 typedef struct record {
     str      title, body, place, date_text;
     int32_t  date;
-    int      date_from_text;      /* 1: date from the text; 0: from the document's file name */
+    int      date_src;            /* DATE_SRC_*: where the meeting date came from */
     int      h1, m1, h2, m2;      /* start and end, -1 when unknown */
     int      start_prio, end_prio;/* which source set start/end (opened beats the Tid line) */
     str      recorded_by;

@@ -555,7 +555,7 @@ static void read_when(pk_extractor *x, uint32_t s, uint32_t e, int prio)
     date_match dm;
     if (r->date == PK_NODATE && date_find(t, n, 0, DATE_F_NUMERIC, &dm) && dm.y) {
         r->date = date_days(dm.y, dm.m, dm.d);
-        r->date_from_text = 1;
+        r->date_src = DATE_SRC_TEXT;
     }
     time_match tm;
     size_t from = 0;
@@ -660,7 +660,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
         if (text_has_digit(t + L->cs, L->e - L->cs) && date_find(t + L->cs, L->e - L->cs, 0, DATE_F_NUMERIC, &dm) && dm.y) {
             if (r->date == PK_NODATE && dm.end == L->e - L->cs) {
                 r->date = date_days(dm.y, dm.m, dm.d);
-                r->date_from_text = 1;
+                r->date_src = DATE_SRC_TEXT;
             }
             continue;
         }
@@ -675,13 +675,25 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
             date_match dm;
             if (text_has_digit(t + L->cs, L->e - L->cs) && date_find(t + L->cs, L->e - L->cs, 0, 0, &dm) && dm.y && dm.full) {
                 r->date = date_days(dm.y, dm.m, dm.d);
-                r->date_from_text = 1;
+                r->date_src = DATE_SRC_TEXT;
             }
         }
     }
-    if (r->date == PK_NODATE && doc->date != PK_NODATE && doc->date_from == PK_DATE_FILENAME) {
+    if (r->date == PK_NODATE && doc->path) {
+        /* a date in the file name (2026-09-30, 20260930) */
+        const char *base = strrchr(doc->path, '/');
+        base = base ? base + 1 : doc->path;
+        date_match dm;
+        size_t bl = strlen(base), from = 0;
+        while (r->date == PK_NODATE && date_find(base, bl, from, DATE_F_COMPACT, &dm)) {
+            from = dm.end;
+            if (dm.y && dm.full) { r->date = date_days(dm.y, dm.m, dm.d); r->date_src = DATE_SRC_FILENAME; }
+        }
+    }
+    if (r->date == PK_NODATE && doc->date != PK_NODATE) {
+        /* the reader's own choice from the text or the folder's name */
         r->date = doc->date;
-        r->date_from_text = 0;
+        r->date_src = DATE_SRC_READER;
     }
     if (r->date == PK_NODATE) warn(x, "no meeting date found");
     if (r->body.off == STR_NULL && x->page_body.off != STR_NULL) r->body = x->page_body;
