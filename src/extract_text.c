@@ -61,15 +61,22 @@ static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
     uint64_t c = x->ucache.v[ui];
     if (c == ~0ULL) {
         uint32_t first = (uint32_t)x->sbounds.n, cnt = 0;
-        for (uint32_t i = u->s + 1; i < u->e; i++) {
-            /* sentences start at an upper-case letter or a digit after white space */
-            char ch = x->text[i - 1];
-            if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '-' && ch != '"' && ch != '(' && ch != '\'') continue;
-            if (!sentence_starts_at(x, i, u->s)) continue;
+        const char *t = x->text;
+        for (uint32_t i = u->s; i < u->e; i++) {
+            /* a sentence starts after . ! ? (or : ; before a numbered point): look there only */
+            char ch = t[i];
+            if (ch != '.' && ch != '!' && ch != '?' && ch != ':' && ch != ';') continue;
+            uint32_t j = i + 1;
+            while (j < u->e && (t[j] == '"' || t[j] == ')' || t[j] == '\'')) j++;
+            if (j >= u->e || (t[j] != ' ' && t[j] != '\n' && t[j] != '\t')) continue;
+            while (j < u->e && (t[j] == ' ' || t[j] == '\n' || t[j] == '\t')) j++;
+            while (j < u->e && (t[j] == '-' || t[j] == '"' || t[j] == '(' || t[j] == '\'')) j++;
+            if (j >= u->e || !sentence_starts_at(x, j, u->s)) continue;
             uint32_t *p = PUSH(x, x->sbounds);
             if (!p) return NULL;
-            *p = i;
+            *p = j;
             cnt++;
+            i = j - 1;
         }
         c = (uint64_t)first << 32 | cnt;
         x->ucache.v[ui] = c;

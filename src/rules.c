@@ -115,13 +115,6 @@ struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t
  * big-endian into a word: the scan's first test. */
 #define LIT_HASH(w) ((uint32_t)((uint32_t)(w) * 0x9E3779B1u) >> 16)
 
-static int cmp_lit(const void *a, const void *b)
-{
-    const struct rule_lit *x = a, *y = b;
-    unsigned px = (unsigned)x->s[0] << 8 | x->s[1], py = (unsigned)y->s[0] << 8 | y->s[1];
-    return px < py ? -1 : px > py;
-}
-
 /* The fold of one byte: ASCII upper case to lower, white space to ' ', and the UTF-8 continuation
  * bytes of the Latin-1 capitals (0x80-0x9E after 0xC3) to those of the small letters.  Folding
  * continuation bytes without looking at the lead byte also maps some other characters together;
@@ -336,29 +329,94 @@ static int is_letter(const uint8_t *t, size_t n, size_t i)
     return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= 0x80 && i < n);
 }
 
-static int scan_at(const ruleset *rs, const uint8_t *t, size_t n, size_t i, int (*push)(void *ud, rule_hit h), void *ud)
+/* The literal index: every literal under the exact key of its first four folded bytes (a three-
+ * byte literal that ends a word under each byte that may follow it; other three-byte literals
+ * under their three bytes, top byte zero), in an open-addressing table of slots that list
+ * literal numbers.  A bit set of key hashes turns most text positions away first. */
+#define LIT_SLOT(key, cap) (((uint32_t)(key) * 0x85EBCA6Bu) >> 7 & ((cap) - 1))
+
+typedef struct lit_pair { uint32_t key, lit; } lit_pair;
+
+static int cmp_pair(const void *a, const void *b)
 {
-    unsigned pair = (unsigned)fold_tab[t[i]] << 8 | fold_tab[t[i + 1]];
-    if (!(rs->lit_pairs[pair >> 6] & (1ULL << (pair & 63)))) return 1;
-    /* the literals with this pair: binary search for the first */
-    size_t lo = 0, hi = rs->nlits;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        unsigned pm = (unsigned)rs->lits[mid].s[0] << 8 | rs->lits[mid].s[1];
-        if (pm < pair) lo = mid + 1; else hi = mid;
+    const lit_pair *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->lit < y->lit ? -1 : x->lit > y->lit;
+}
+
+static pk_status build_lit_index(ruleset *rs)
+{
+    pk_free(rs->lit_slots);
+    pk_free(rs->lit_list);
+    rs->lit_slots = NULL;
+    rs->lit_list = NULL;
+    rs->lit_cap = 0;
+    memset(rs->lit_quad, 0, sizeof rs->lit_quad);
+    memset(rs->lit_tri, 0, sizeof rs->lit_tri);
+    rs->lit_use_tri = 0;
+    if (!rs->nlits) return PK_OK;
+    size_t np = 0, cap = rs->nlits * 80 + 16;
+    lit_pair *pairs = pk_reallocarray(NULL, cap, sizeof *pairs);
+    if (!pairs) return PK_ENOMEM;
+    for (size_t i = 0; i < rs->nlits; i++) {
+        const uint8_t *ls = rs->lits[i].s;
+        uint32_t w3 = (uint32_t)ls[0] << 24 | (uint32_t)ls[1] << 16 | (uint32_t)ls[2] << 8;
+        if (rs->lits[i].len >= 4) {
+            pairs[np++] = (lit_pair){w3 | ls[3], (uint32_t)i};
+        } else if (rs->lits[i].wend) {
+            /* "ska" ending a word: every folded byte that is no letter may follow (0 = the end) */
+            for (unsigned c = 0; c < 128; c++) {
+                if (fold_tab[c] != c || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) continue;
+                pairs[np++] = (lit_pair){w3 | c, (uint32_t)i};
+            }
+        } else {
+            pairs[np++] = (lit_pair){w3 >> 8, (uint32_t)i};
+            rs->lit_use_tri = 1;
+        }
     }
-    for (size_t k = lo; k < rs->nlits; k++) {
-        const struct rule_lit *l = &rs->lits[k];
-        if (((unsigned)l->s[0] << 8 | l->s[1]) != pair) break;
+    qsort(pairs, np, sizeof *pairs, cmp_pair);
+    size_t slots = 64;
+    while (slots < np * 2) slots *= 2;
+    rs->lit_slots = pk_calloc(slots, sizeof *rs->lit_slots);
+    rs->lit_list = pk_reallocarray(NULL, np, sizeof *rs->lit_list);
+    if (!rs->lit_slots || !rs->lit_list) { pk_free(pairs); return PK_ENOMEM; }
+    rs->lit_cap = (uint32_t)slots;
+    for (size_t a = 0; a < np;) {
+        size_t b = a;
+        while (b < np && pairs[b].key == pairs[a].key) { rs->lit_list[b] = pairs[b].lit; b++; }
+        uint32_t key = pairs[a].key, h = LIT_SLOT(key, slots);
+        while (rs->lit_slots[h].count) h = (h + 1) & (uint32_t)(slots - 1);
+        rs->lit_slots[h].key = key;
+        rs->lit_slots[h].first = (uint32_t)a;
+        rs->lit_slots[h].count = (uint32_t)(b - a);
+        uint32_t hb = LIT_HASH(key);
+        if (key >> 24) rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
+        else rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
+        a = b;
+    }
+    pk_free(pairs);
+    return PK_OK;
+}
+
+/* The literals filed under key, checked at text position i. */
+static int scan_key(const ruleset *rs, uint32_t key, const uint8_t *t, size_t n, size_t i,
+                    int (*push)(void *ud, rule_hit h), void *ud)
+{
+    uint32_t h = LIT_SLOT(key, rs->lit_cap);
+    while (rs->lit_slots[h].count && rs->lit_slots[h].key != key) h = (h + 1) & (rs->lit_cap - 1);
+    const struct lit_slot *sl = &rs->lit_slots[h];
+    for (uint32_t k = 0; k < sl->count; k++) {
+        const struct rule_lit *l = &rs->lits[rs->lit_list[sl->first + k]];
         if (l->len > n - i) continue;
-        size_t j = 2;
+        size_t j = key >> 24 ? 4 : 3;
+        if (j > l->len) j = l->len;
         while (j < l->len && fold_tab[t[i + j]] == l->s[j]) j++;
         if (j < l->len) continue;
         if (l->exact && memcmp(t + i, l->raw, l->len) != 0) continue;
         if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
         if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
-        rule_hit h = {(uint32_t)i, l->rule};
-        if (!push(ud, h)) return 0;
+        rule_hit hit = {(uint32_t)i, l->rule};
+        if (!push(ud, hit)) return 0;
     }
     return 1;
 }
@@ -367,7 +425,7 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
 {
     if (!rs->nlits || n < 3) return 1;
     const uint64_t *quad = rs->lit_quad, *tri = rs->lit_tri;
-    /* w holds the folded bytes t[i .. i+3], first byte highest */
+    /* w holds the folded bytes t[i .. i+3], first byte highest (0 past the end) */
     uint32_t w = (uint32_t)fold_tab[t[0]] << 16 | (uint32_t)fold_tab[t[1]] << 8 | fold_tab[t[2]];
     size_t i = 0;
     if (!rs->lit_use_tri) {
@@ -375,14 +433,14 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
             w = w << 8 | fold_tab[t[i + 3]];
             uint32_t hq = LIT_HASH(w);
             if (!(quad[hq >> 6] & (1ULL << (hq & 63)))) continue;
-            if (!scan_at(rs, t, n, i, push, ud)) return 0;
+            if (!scan_key(rs, w, t, n, i, push, ud)) return 0;
         }
     }
     for (; i + 2 < n; i++) {
         w = w << 8 | (i + 3 < n ? fold_tab[t[i + 3]] : 0);
         uint32_t hq = LIT_HASH(w), ht = LIT_HASH(w >> 8);
-        if (!(quad[hq >> 6] & (1ULL << (hq & 63))) && !(tri[ht >> 6] & (1ULL << (ht & 63)))) continue;
-        if (!scan_at(rs, t, n, i, push, ud)) return 0;
+        if ((quad[hq >> 6] & (1ULL << (hq & 63))) && !scan_key(rs, w, t, n, i, push, ud)) return 0;
+        if (rs->lit_use_tri && (tri[ht >> 6] & (1ULL << (ht & 63))) && !scan_key(rs, w >> 8, t, n, i, push, ud)) return 0;
     }
     return 1;
 }
@@ -476,6 +534,16 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
         pk_free(ls.v);
     }
     pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &r.minlen);
+    {
+        /* a byte every match must hold: short subjects without it are turned away by memchr */
+        uint32_t lt = 0, lu = 0;
+        pcre2_pattern_info(code, PCRE2_INFO_LASTCODETYPE, &lt);
+        pcre2_pattern_info(code, PCRE2_INFO_LASTCODEUNIT, &lu);
+        r.req = -1;
+        /* letters may be caseless through an inline (?i), which PCRE2 does not report here */
+        int letter = ((lu | 0x20) >= 'a' && (lu | 0x20) <= 'z') || lu >= 0x80;
+        if (lt == 1 && lu < 256 && !letter) r.req = (int)lu;
+    }
     if (kind_anchor[kind]) {
         /* the bytes a match can start with, so that most lines are turned away before PCRE2 is
          * called.  PCRE2 computes a start bitmap only for unanchored patterns: ask a copy. */
@@ -850,6 +918,7 @@ static pk_status combine_kind(ruleset *rs, rule_kind k)
         c->grp[g] = (int16_t)(num > 0 ? num : -1);
     }
     c->minlen = UINT32_MAX;
+    c->req = -1;
     c->has_first = 1;
     for (uint32_t i = a; i < b; i++) {
         if (rs->rules[i].minlen < c->minlen) c->minlen = rs->rules[i].minlen;
@@ -929,34 +998,10 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
         pk_status cst = combine_kind(rs, (rule_kind)k);
         if (cst) { pk_free(newpos); msg_set(msg, "rules: out of memory"); return cst; }
     }
-    /* the literals point at rules by index: map them through the sort, then order by two bytes */
+    /* the literals point at rules by index: map them through the sort */
     for (size_t i = 0; i < rs->nlits; i++) rs->lits[i].rule = newpos[rs->lits[i].rule];
-    qsort(rs->lits, rs->nlits, sizeof *rs->lits, cmp_lit);
-    memset(rs->lit_pairs, 0, sizeof rs->lit_pairs);
-    memset(rs->lit_tri, 0, sizeof rs->lit_tri);
-    memset(rs->lit_quad, 0, sizeof rs->lit_quad);
-    rs->lit_use_tri = 0;
-    for (size_t i = 0; i < rs->nlits; i++) {
-        const uint8_t *ls = rs->lits[i].s;
-        unsigned pair = (unsigned)ls[0] << 8 | ls[1];
-        rs->lit_pairs[pair >> 6] |= 1ULL << (pair & 63);
-        uint32_t w3 = (uint32_t)ls[0] << 24 | (uint32_t)ls[1] << 16 | (uint32_t)ls[2] << 8;
-        if (rs->lits[i].len >= 4) {
-            uint32_t h = LIT_HASH(w3 | ls[3]);
-            rs->lit_quad[h >> 6] |= 1ULL << (h & 63);
-        } else if (rs->lits[i].wend) {
-            /* "ska" ending a word: every folded byte that is no letter may follow (0 = the end) */
-            for (unsigned c = 0; c < 128; c++) {
-                if (fold_tab[c] != c || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) continue;
-                uint32_t h = LIT_HASH(w3 | c);
-                rs->lit_quad[h >> 6] |= 1ULL << (h & 63);
-            }
-        } else {
-            uint32_t h = LIT_HASH(w3 >> 8);
-            rs->lit_tri[h >> 6] |= 1ULL << (h & 63);
-            rs->lit_use_tri = 1;
-        }
-    }
+    pk_status lst = build_lit_index(rs);
+    if (lst) { pk_free(newpos); msg_set(msg, "rules: out of memory"); return lst; }
     pk_free(newpos);
     return PK_OK;
 }
@@ -986,6 +1031,8 @@ void rules_free(ruleset *rs)
     }
     for (size_t i = 0; i < rs->nlits; i++) pk_free(rs->lits[i].s);
     pk_free(rs->lits);
+    pk_free(rs->lit_slots);
+    pk_free(rs->lit_list);
     if (rs->jstack) pcre2_jit_stack_free(rs->jstack);
     pk_free(rs->rules);
     for (size_t i = 0; i < rs->nfiles; i++) pk_free(rs->files[i]);
@@ -1020,6 +1067,7 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
         uint8_t c = (uint8_t)subj[start];
         if (!(r->first[c >> 3] & (1u << (c & 7)))) return 0;
     }
+    if (r->req >= 0 && len - start <= 512 && !memchr(subj + start, r->req, len - start)) return 0;
 #ifdef PK_RULE_PROFILE
     unsigned long long t0 = __rdtsc();
 #endif

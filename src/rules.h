@@ -81,6 +81,7 @@ typedef struct rule {
     char        *pattern;     /* the pattern as compiled (macros expanded) */
     uint32_t     popts;       /* its PCRE2 options without the kind's anchoring */
     uint32_t     minlen;      /* shortest subject it can match */
+    int          req;         /* a byte every match holds (PCRE2's last literal), or -1 */
     int          has_first;   /* anchored rules: first[] holds the bytes a match can start with */
     uint8_t      first[32];
     int          lead_ok;     /* anchored rules that start with literals: hashes of their leads */
@@ -106,7 +107,9 @@ typedef struct ruleset {
     /* the literal prefixes of the sentence rules' keys, case-folded, sorted by their first two bytes */
     struct rule_lit       *lits;
     size_t                 nlits;
-    uint64_t               lit_pairs[1024];   /* bit set of the first two bytes of every literal */
+    struct lit_slot { uint32_t key, first, count; } *lit_slots;   /* by the first four folded bytes */
+    uint32_t              *lit_list;          /* literal numbers, listed by the slots */
+    uint32_t               lit_cap;           /* slots (a power of two) */
     uint64_t               lit_quad[1024];    /* bit set of a hash of their first four bytes */
     uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
