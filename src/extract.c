@@ -185,6 +185,9 @@ pk_status pk_extractor_new(const char *rules_path, pk_extractor **out)
         pk_free(x);
         return st;
     }
+    static const rule_kind label_kinds[] = {RK_BLOCK_DECISION, RK_BLOCK_PROPOSAL, RK_BLOCK_OTHER, RK_PRESENT,
+                                            RK_ABSENT, RK_SIG_SECTION, RK_SIG_RECORDED, RK_SIG_APPROVED};
+    rules_lead_union(&x->rs, label_kinds, sizeof label_kinds / sizeof label_kinds[0], &x->label_leads);
     x->rule_last = pk_calloc(x->rs.n ? x->rs.n : 1, sizeof *x->rule_last);
     if (!x->rule_last) {
         msg_set(&new_failure, "extractor: out of memory");

@@ -152,6 +152,7 @@ struct pk_extractor {
     VEC(uint64_t)    ucache;       /* per unit: (first index in sbounds << 32 | count), ~0 = not yet */
     uint32_t        *rule_last;    /* per rule: where its last window ended */
     uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
+    rules_lead_set   label_leads;  /* all label kinds at once, to pass over most lines quickly */
     str              page_body;    /* a body name repeated in the page headers */
     record           rec;
     uint32_t         header_end;   /* first line after the header */

@@ -186,7 +186,7 @@ static void mark_labels(pk_extractor *x)
     for (size_t i = 0; i < x->lines.n; i++) {
         line *L = &x->lines.v[i];
         uint32_t s, e;
-        if (!label_subject(x, L, &s, &e)) continue;
+        if (!label_subject(x, L, &s, &e) || !rules_lead_may(&x->label_leads, t + s, e - s)) continue;
         for (size_t k = 0; k < sizeof label_kinds / sizeof label_kinds[0]; k++) {
             /* signature labels are cells of rows and lines, not headings ("== Ordförande" is a report) */
             if (label_kinds[k].label >= LB_SIG_SECTION && L->type == LT_HEADING) continue;
@@ -357,6 +357,8 @@ static void section_title(pk_extractor *x, uint32_t li, uint32_t *ts, uint32_t *
 /* Drop trailing times, dates and weekdays from a heading title ("Nästa möte Onsdag 12:15 2021-11-24"). */
 static uint32_t trim_trailer(pk_extractor *x, uint32_t s, uint32_t e)
 {
+    /* trailers are times and dates: a title without a digit has none */
+    if (!text_has_digit(x->text + s, e - s)) return e;
     size_t n;
     const rule *r = rules_of(&x->rs, RK_TITLE_TRAILER, &n);
     for (size_t i = 0; i < n; i++) {

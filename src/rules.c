@@ -1128,6 +1128,38 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e)
     *e = ov[1];
 }
 
+void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out)
+{
+    memset(out, 0, sizeof *out);
+    out->has_first = out->has_lead = 1;
+    for (size_t i = 0; i < n; i++) {
+        rule_kind k = kinds[i];
+        if (rs->kind_start[k] == rs->kind_start[k + 1]) continue;
+        if (!rs->kind_has_first[k]) out->has_first = 0;
+        if (!rs->kind_has_lead[k]) out->has_lead = 0;
+        for (int b = 0; b < 32; b++) out->first[b] |= rs->kind_first[k][b];
+        for (int b = 0; b < 64; b++) {
+            out->lead2[b] |= rs->kind_lead2[k][b];
+            out->lead3[b] |= rs->kind_lead3[k][b];
+        }
+    }
+}
+
+int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
+{
+    if (!len) return 0;
+    const uint8_t *u = (const uint8_t *)subj;
+    if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
+    if (ls->has_lead && len >= 2) {
+        uint32_t h2 = LIT_HASH((uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]]) & 4095;
+        if ((ls->lead2[h2 >> 6] >> (h2 & 63)) & 1) return 1;
+        if (len < 3) return 0;
+        uint32_t h3 = LIT_HASH((uint32_t)fold_tab[u[0]] << 16 | (uint32_t)fold_tab[u[1]] << 8 | fold_tab[u[2]]) & 4095;
+        return (ls->lead3[h3 >> 6] >> (h3 & 63)) & 1;
+    }
+    return 1;
+}
+
 const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
 {
     size_t n;

@@ -176,6 +176,16 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e);
  * same way) or NULL. */
 const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole);
 
+/* A quick test for several anchored kinds at once: 0 when no rule of any of them can match a
+ * subject that starts like subj (by first byte and lead); 1 when one might. */
+typedef struct rules_lead_set {
+    uint8_t  first[32];
+    uint64_t lead2[64], lead3[64];
+    int      has_first, has_lead;
+} rules_lead_set;
+void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out);
+int  rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len);
+
 /* Name of a kind and of a group (for messages and docs). */
 const char *rules_kind_name(rule_kind k);
 const char *rules_group_name(rule_group g);
