@@ -172,6 +172,15 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
         size_t gs, ge;
         if (piece_rule(x, RK_CELL_ABSENT, p, NULL, NULL, G_AT)) { absent = 1; continue; }
         if (piece_rule(x, RK_CELL_PRESENT, p, NULL, NULL, G_AT)) { present = 1; continue; }
+        /* the common piece, a plain name ("Ordförande" looks like one but is a role) */
+        if (!name.e && extract_is_name(x, t + p.s, p.e - p.s)) {
+            if (piece_rule(x, RK_CELL_ROLE, p, &gs, &ge, G_ROLE)) {
+                if (nroles < 6) { roles[nroles] = t + p.s + gs; rolel[nroles++] = ge - gs; }
+            } else {
+                name = p;
+            }
+            continue;
+        }
         if (piece_rule(x, RK_CELL_RANGE, p, &gs, &ge, G_FROM)) {
             size_t s2, e2;
             arrived = pool_put(x, t + p.s + gs, ge - gs);
