@@ -467,13 +467,12 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
     if (kind_anchor[kind] == 'W') opts |= PCRE2_ENDANCHORED;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, plen, opts, &errcode, &erroff, rs->cctx);
     if (!code) {
-        if (errcode == PCRE2_ERROR_HEAPLIMIT || errcode == PCRE2_ERROR_NOMEMORY) {
+        if (errcode == PCRE2_ERROR_HEAP_FAILED) {
             msg_set(ps->msg, "%s:%d: %s: out of memory compiling the pattern", ps->file, ps->line, ps->name);
             return PK_ENOMEM;
         }
         PCRE2_UCHAR text[160];
         pcre2_get_error_message(errcode, text, sizeof text);
-        if (errcode == PCRE2_ERROR_NOMEMORY) return PK_ENOMEM;
         msg_set(ps->msg, "%s:%d: %s: %s at offset %zu of the pattern%s", ps->file, ps->line, ps->name,
                 (const char *)text, (size_t)erroff,
                 memchr(ps->pat.p ? (const char *)ps->pat.p : "", '@', ps->pat.n) ? " (after macro expansion)" : "");
@@ -899,7 +898,7 @@ static pk_status combine_kind(ruleset *rs, rule_kind k)
     PCRE2_SIZE erroff;
     pcre2_code *code = pcre2_compile(pb.p, pb.n, opts, &errcode, &erroff, rs->cctx);
     buf_free(&pb);
-    if (!code) return errcode == PCRE2_ERROR_NOMEMORY ? PK_ENOMEM : PK_OK;
+    if (!code) return errcode == PCRE2_ERROR_HEAP_FAILED ? PK_ENOMEM : PK_OK;
     rule *c = pk_calloc(1, sizeof *c);
     if (!c) { pcre2_code_free(code); return PK_ENOMEM; }
     c->code = code;
