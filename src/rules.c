@@ -493,10 +493,10 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
         const char *gname = (const char *)(e + 2);
         int g = group_index(gname);
         if (g < 0) {
-            pcre2_code_free(code);
             msg_set(ps->msg, "%s:%d: %s: unknown group name '%s' (the extractor reads: number title text "
                     "owners due date when time place body name names role at from to n ord all verb rest party key)",
                     ps->file, ps->line, ps->name, gname);
+            pcre2_code_free(code);
             return PK_ESYNTAX;
         }
         if (r.grp[g] < 0) r.grp[g] = (int16_t)num;   /* duplicates are resolved at match time */
