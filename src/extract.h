@@ -206,6 +206,16 @@ static inline int text_has_digit(const char *p, size_t n)
     return 0;
 }
 
+/* Does the line start a numbered point ("2. att taxan ...", "3) ...")?  Returns the content start
+ * after the marker, or 0. */
+static inline uint32_t line_point(const char *t, uint32_t s, uint32_t e)
+{
+    uint32_t i = s;
+    while (i < e && i - s < 3 && t[i] >= '0' && t[i] <= '9') i++;
+    if (i == s || i + 1 >= e || (t[i] != '.' && t[i] != ')') || t[i + 1] != ' ') return 0;
+    return i + 2;
+}
+
 /* Helpers shared by the passes. */
 typedef struct name_part { const char *p; size_t n; } name_part;
 /* Split "A, B och C" / "A samt B" into trimmed parts; returns how many. */

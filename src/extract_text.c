@@ -270,6 +270,51 @@ static int resolve_ref(pk_extractor *x, uint32_t li, uint32_t s, uint32_t e)
     return took;
 }
 
+/* A decision with its introduction ("Kommunstyrelsen föreslår ... besluta" + "1. att ..."). */
+static void add_with_intro(pk_extractor *x, uint32_t idx, uint32_t is, uint32_t ie, uint32_t s, uint32_t e)
+{
+    if (ie <= is) { add_decision(x, idx, pool_clean(x, s, e), s, e); return; }
+    str a = pool_clean(x, is, ie), b = pool_clean(x, s, e);
+    if (a.off == STR_NULL || b.off == STR_NULL) return;
+    char *tmp = pk_malloc((size_t)a.len + b.len + 2);
+    if (!tmp) { x->oom = 1; return; }
+    memcpy(tmp, pool_at(x, a), a.len);
+    tmp[a.len] = ' ';
+    memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
+    add_decision(x, idx, pool_put(x, tmp, (size_t)a.len + 1 + b.len), s, e);
+    pk_free(tmp);
+}
+
+/* A paragraph of numbered points (two or more): one decision per point, each with the lines
+ * before the first point (or the intro paragraph above) as its introduction.  Returns 1 when the
+ * unit was taken so. */
+static int text_points(pk_extractor *x, const unit *U, uint32_t li, uint32_t s, uint32_t *intro_s, uint32_t *intro_e)
+{
+    const line *v = x->lines.v;
+    uint32_t npoints = 0;
+    for (uint32_t k = U->l0; k < U->l1; k++)
+        if (!(v[k].flags & LF_SKIP) && line_point(x->text, v[k].cs, v[k].e)) npoints++;
+    if (npoints < 2) return 0;
+    uint32_t is = *intro_s, ie = *intro_e;
+    uint32_t k = U->l0;
+    /* lines before the first point introduce the points */
+    while (k < U->l1 && ((v[k].flags & LF_SKIP) || !line_point(x->text, v[k].cs, v[k].e))) k++;
+    if (k > U->l0) { is = s; ie = v[k - 1].e; }
+    while (k < U->l1) {
+        uint32_t ps = v[k].cs, pe = v[k].e;
+        uint32_t j = k + 1;
+        while (j < U->l1 && ((v[j].flags & LF_SKIP) || !line_point(x->text, v[j].cs, v[j].e))) {
+            if (!(v[j].flags & LF_SKIP)) pe = v[j].e;
+            j++;
+        }
+        add_with_intro(x, v[li].item, is, ie, ps, pe);
+        if (x->oom) return 1;
+        k = j;
+    }
+    *intro_s = *intro_e = 0;
+    return 1;
+}
+
 static void block_decisions(pk_extractor *x)
 {
     line *v = x->lines.v;
@@ -285,29 +330,38 @@ static void block_decisions(pk_extractor *x)
             uint32_t s = u == L->unit ? L->rest : U->s, e = U->e;
             e = extract_trim(x->text, &s, e);
             if (e <= s) continue;
+            if (F->type == LT_ROW) {
+                /* a template's arguments on one line: each cell is a decision of its own */
+                uint32_t a = s;
+                for (uint32_t c = s; c <= e; c++) {
+                    if (c < e && x->text[c] != '\t') continue;
+                    uint32_t cs = a, ce = c;
+                    ce = extract_trim(x->text, &cs, ce);
+                    a = c + 1;
+                    if (ce <= cs) continue;
+                    if (!resolve_ref(x, li, cs, ce) && !x->oom) add_decision(x, L->item, pool_clean(x, cs, ce), cs, ce);
+                    if (x->oom) return;
+                }
+                continue;
+            }
             if (resolve_ref(x, li, s, e)) continue;
+            if (x->oom) return;
+            if (F->type == LT_TEXT && text_points(x, U, li, s, &intro_s, &intro_e)) continue;
             if (x->oom) return;
             uint32_t end = e;
             while (end > s && x->text[end - 1] == ' ') end--;
             if (F->type != LT_LIST && x->text[end - 1] == ':') {
                 /* "Kommunstyrelsen föreslår att kommunfullmäktige beslutar:" — said before each point */
                 uint32_t nu = u + 1;
-                if (nu < x->units.n && v[x->units.v[nu].l0].type == LT_LIST && (v[x->units.v[nu].l0].flags & LF_DECISION)) {
+                const line *N = nu < x->units.n ? &v[x->units.v[nu].l0] : NULL;
+                if (N && (N->flags & LF_DECISION) && (N->type == LT_LIST || line_point(x->text, N->cs, N->e))) {
                     intro_s = s;
                     intro_e = e;
                     continue;
                 }
             }
             if (F->type == LT_LIST && intro_e > intro_s) {
-                str a = pool_clean(x, intro_s, intro_e), b = pool_clean(x, s, e);
-                if (a.off == STR_NULL || b.off == STR_NULL) return;
-                char *tmp = pk_malloc((size_t)a.len + b.len + 2);
-                if (!tmp) { x->oom = 1; return; }
-                memcpy(tmp, pool_at(x, a), a.len);
-                tmp[a.len] = ' ';
-                memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
-                add_decision(x, L->item, pool_put(x, tmp, (size_t)a.len + 1 + b.len), s, e);
-                pk_free(tmp);
+                add_with_intro(x, L->item, intro_s, intro_e, s, e);
                 continue;
             }
             intro_s = intro_e = 0;
@@ -566,8 +620,11 @@ static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
     while (date_find(t, n, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
         int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+        /* its time: the next one, unless another date comes first; else one just before it */
+        date_match nx;
+        size_t next_date = date_find(t, n, dm.end, DATE_F_NUMERIC, &nx) ? nx.start : n;
         time_match tm;
-        int have = time_find(t, n, dm.end, &tm);
+        int have = time_find(t, n, dm.end, &tm) && tm.start < next_date;
         if (!have) have = time_find(t, n, 0, &tm) && tm.end <= dm.start;
         add_upcoming(x, d, have ? &tm : NULL, ss, se, ss, se);
     }

@@ -15,7 +15,7 @@ static const char *const kind_names[] = {
     "cell.party", "cell.noise", "name",
     "decision", "decision.ref", "followup", "owner", "upcoming.line", "upcoming", "meeting.word",
     "election", "body.title", "body.word", "title.trailer", "outline.heading",
-    "title.continues", "abbrev",
+    "title.continues", "abbrev", "template",
 };
 
 static const char *const group_names[] = {
@@ -34,7 +34,7 @@ static const char kind_anchor[RK_COUNT] = {
     0, 'W', 'W',                           /* cell.party cell.noise name */
     0, 0, 0, 'W', 'A', 0, 0,               /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
     0, 0, 'W', 0, 'A',                     /* election body.title body.word title.trailer outline.heading */
-    0, 'W',                                /* title.continues abbrev */
+    0, 'W', 'W',                           /* title.continues abbrev template */
 };
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == RK_COUNT, "one name per kind");
 
@@ -190,6 +190,12 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
         if (c == '(' && bl == 0) {
             size_t e = group_end(p, n, i);
             if (e >= n) { ls->fail = 1; return; }
+            /* a look-around at the start takes no text: the literal follows it */
+            if (i + 2 < n && p[i + 1] == '?' && (p[i + 2] == '=' || p[i + 2] == '!' ||
+                (p[i + 2] == '<' && i + 3 < n && (p[i + 3] == '=' || p[i + 3] == '!')))) {
+                i = e + 1;
+                continue;
+            }
             size_t a = i + 1;
             if (a < n && p[a] == '?') {
                 /* (?: (?i: (?-i: (?<name> — lookarounds and the rest are not literals */

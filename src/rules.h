@@ -58,6 +58,7 @@ typedef enum rule_kind {
     RK_OUTLINE_HEADING,   /* heading: a heading whose top-level bullets are agenda items */
     RK_TITLE_CONT,        /* line: a title line ending so that the title goes on ("... och") */
     RK_ABBREV,            /* word: an abbreviation whose period does not end a sentence */
+    RK_TEMPLATE,          /* line: a template's own label ("attSatser:") that introduces content; dropped */
     RK_COUNT
 } rule_kind;
 
