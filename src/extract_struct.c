@@ -175,8 +175,9 @@ static void mark_labels(pk_extractor *x)
     for (size_t i = 0; i < x->lines.n; i++) {
         line *L = &x->lines.v[i];
         uint32_t s, e;
-        if (!label_subject(x, L, &s, &e) || !rules_lead_may(&x->label_leads, t + s, e - s)) continue;
-        for (size_t k = 0; k < sizeof label_kinds / sizeof label_kinds[0]; k++) {
+        if (!label_subject(x, L, &s, &e)) continue;
+        int maybe = rules_lead_may(&x->label_leads, t + s, e - s);
+        for (size_t k = 0; maybe && k < sizeof label_kinds / sizeof label_kinds[0]; k++) {
             /* signature labels are cells of rows and lines, not headings ("== Ordförande" is a report) */
             if (label_kinds[k].label >= LB_SIG_SECTION && L->type == LT_HEADING) continue;
             const rule *r = rules_first(&x->rs, label_kinds[k].kind, t + s, e - s, 0);

@@ -165,7 +165,7 @@ static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
         /* the rule runs in a window around its key inside the sentence: what it says about the
          * key (owners before it, a date after it) is near, and long sentences cost no more */
         if (pos < ss || pos >= se) continue;
-        uint32_t ws = pos - ss > KEY_BEFORE ? pos - KEY_BEFORE : ss;
+        uint32_t ws = x->rs.rules[ri].key_first ? pos : pos - ss > KEY_BEFORE ? pos - KEY_BEFORE : ss;
         uint32_t we = se - pos > KEY_AFTER ? pos + KEY_AFTER : se;
         /* on character boundaries: PCRE2 is told not to check UTF-8 */
         while (ws < pos && ((uint8_t)x->text[ws] & 0xC0) == 0x80) ws++;

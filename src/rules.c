@@ -326,6 +326,8 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
     }
     pk_free(ls.v);
     r->keyed = 1;
+    /* a pattern that opens with its key matches from the key on */
+    r->key_first = start == 0 || (start == 2 && pattern[0] == '\\' && pattern[1] == 'b');
     return PK_OK;
 }
 
@@ -526,7 +528,10 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
             r.lead_ok = 1;
             for (size_t i = 0; i < ls.n && i < 256; i++) {
                 const uint8_t *q = ls.v[i].s;
-                if (ls.v[i].len >= 3) {
+                if (ls.v[i].len >= 4) {
+                    uint32_t h = LIT_HASH((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3]) & 4095;
+                    r.lead4[h >> 6] |= 1ULL << (h & 63);
+                } else if (ls.v[i].len == 3) {
                     uint32_t h = LIT_HASH((uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2]) & 4095;
                     r.lead3[h >> 6] |= 1ULL << (h & 63);
                 } else {
@@ -985,6 +990,7 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
         memset(rs->kind_first[k], 0, 32);
         memset(rs->kind_lead2[k], 0, sizeof rs->kind_lead2[k]);
         memset(rs->kind_lead3[k], 0, sizeof rs->kind_lead3[k]);
+        memset(rs->kind_lead4[k], 0, sizeof rs->kind_lead4[k]);
         rs->kind_has_first[k] = 1;
         rs->kind_has_lead[k] = kind_anchor[k] != 0;
         for (uint32_t i = rs->kind_start[k]; i < rs->kind_start[k + 1]; i++) {
@@ -994,6 +1000,7 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
             for (int b = 0; b < 64; b++) {
                 rs->kind_lead2[k][b] |= rs->rules[i].lead2[b];
                 rs->kind_lead3[k][b] |= rs->rules[i].lead3[b];
+                rs->kind_lead4[k][b] |= rs->rules[i].lead4[b];
             }
         }
         if (rs->kind_start[k] == rs->kind_start[k + 1]) rs->kind_has_lead[k] = 0;
@@ -1133,6 +1140,22 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e)
     *e = ov[1];
 }
 
+/* Do the first two, three or four folded bytes of u start one of the leads? */
+static int lead_test(const uint64_t *l2, const uint64_t *l3, const uint64_t *l4, const uint8_t *u, size_t len)
+{
+    uint32_t w = (uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]];
+    uint32_t h = LIT_HASH(w) & 4095;
+    if ((l2[h >> 6] >> (h & 63)) & 1) return 1;
+    if (len < 3) return 0;
+    w = w << 8 | fold_tab[u[2]];
+    h = LIT_HASH(w) & 4095;
+    if ((l3[h >> 6] >> (h & 63)) & 1) return 1;
+    if (len < 4) return 0;
+    w = w << 8 | fold_tab[u[3]];
+    h = LIT_HASH(w) & 4095;
+    return (l4[h >> 6] >> (h & 63)) & 1;
+}
+
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out)
 {
     memset(out, 0, sizeof *out);
@@ -1146,6 +1169,7 @@ void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules
         for (int b = 0; b < 64; b++) {
             out->lead2[b] |= rs->kind_lead2[k][b];
             out->lead3[b] |= rs->kind_lead3[k][b];
+            out->lead4[b] |= rs->kind_lead4[k][b];
         }
     }
 }
@@ -1155,13 +1179,7 @@ int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
     if (!len) return 0;
     const uint8_t *u = (const uint8_t *)subj;
     if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
-    if (ls->has_lead && len >= 2) {
-        uint32_t h2 = LIT_HASH((uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]]) & 4095;
-        if ((ls->lead2[h2 >> 6] >> (h2 & 63)) & 1) return 1;
-        if (len < 3) return 0;
-        uint32_t h3 = LIT_HASH((uint32_t)fold_tab[u[0]] << 16 | (uint32_t)fold_tab[u[1]] << 8 | fold_tab[u[2]]) & 4095;
-        return (ls->lead3[h3 >> 6] >> (h3 & 63)) & 1;
-    }
+    if (ls->has_lead && len >= 2) return lead_test(ls->lead2, ls->lead3, ls->lead4, u, len);
     return 1;
 }
 
@@ -1174,16 +1192,9 @@ const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, 
         uint8_t c = (uint8_t)subj[0];
         if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return NULL;
     }
-    if (rs->kind_has_lead[k] && len >= 2) {
-        const uint8_t *u = (const uint8_t *)subj;
-        uint32_t h2 = LIT_HASH((uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]]) & 4095;
-        int ok = (rs->kind_lead2[k][h2 >> 6] >> (h2 & 63)) & 1;
-        if (!ok && len >= 3) {
-            uint32_t h3 = LIT_HASH((uint32_t)fold_tab[u[0]] << 16 | (uint32_t)fold_tab[u[1]] << 8 | fold_tab[u[2]]) & 4095;
-            ok = (rs->kind_lead3[k][h3 >> 6] >> (h3 & 63)) & 1;
-        }
-        if (!ok) return NULL;
-    }
+    if (rs->kind_has_lead[k] && len >= 2 &&
+        !lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
+        return NULL;
     if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!rules_match(rs, &r[i], subj, len, 0, 0)) continue;

@@ -79,6 +79,7 @@ typedef struct rule {
     int          line;
     int16_t      grp[G_COUNT];/* group number per rule_group, -1 when the pattern lacks it */
     int          keyed;       /* 1: its (?<key>...) group gave literal prefixes (see rules_scan) */
+    int          key_first;   /* the pattern starts with its key: a match starts where the key does */
     char        *pattern;     /* the pattern as compiled (macros expanded) */
     uint32_t     popts;       /* its PCRE2 options without the kind's anchoring */
     uint32_t     minlen;      /* shortest subject it can match */
@@ -86,7 +87,7 @@ typedef struct rule {
     int          has_first;   /* anchored rules: first[] holds the bytes a match can start with */
     uint8_t      first[32];
     int          lead_ok;     /* anchored rules that start with literals: hashes of their leads */
-    uint64_t     lead2[64], lead3[64];
+    uint64_t     lead2[64], lead3[64], lead4[64];
 } rule;
 
 enum {
@@ -116,7 +117,7 @@ typedef struct ruleset {
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
     uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
     uint8_t   kind_has_first[RK_COUNT];
-    uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64];   /* folded first 2/3 bytes, hashed */
+    uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64], kind_lead4[RK_COUNT][64];   /* folded leads, hashed */
     uint8_t   kind_has_lead[RK_COUNT];
     /* anchored kinds: all rules of the kind as one alternation (one call instead of one per rule);
      * NULL when the kind has one rule or its rules cannot be joined */
@@ -181,7 +182,7 @@ const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, 
  * subject that starts like subj (by first byte and lead); 1 when one might. */
 typedef struct rules_lead_set {
     uint8_t  first[32];
-    uint64_t lead2[64], lead3[64];
+    uint64_t lead2[64], lead3[64], lead4[64];
     int      has_first, has_lead;
 } rules_lead_set;
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out);
