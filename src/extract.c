@@ -260,8 +260,9 @@ pk_status pk_extract_pretty(const char *json, char **out)
 
 static void w_str(json_w *w, const pk_extractor *x, str s)
 {
+    /* pool strings are pieces of the validated text */
     if (s.off == STR_NULL) jw_null(w);
-    else jw_str(w, pool_at(x, s), s.len);
+    else jw_str_utf8(w, pool_at(x, s), s.len);
 }
 
 static void w_span(json_w *w, uint32_t s, uint32_t e)
@@ -304,7 +305,7 @@ static void w_list(json_w *w, const pk_extractor *x, str s)
         while (p < end) {
             const char *q = memchr(p, '\n', (size_t)(end - p));
             if (!q) q = end;
-            if (q > p) jw_str(w, p, (size_t)(q - p));
+            if (q > p) jw_str_utf8(w, p, (size_t)(q - p));
             p = q + 1;
         }
     }

@@ -149,7 +149,11 @@ static void run_rule(pk_extractor *x, const rule *r, uint32_t from, uint32_t to,
 
 /* Every match of the rules of kind k.  A keyed rule runs only on the sentences where one of its key
  * literals occurs (once per sentence); a rule without usable key literals searches the whole text. */
-static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
+static int allowed(const line *L, int for_decision);
+
+/* place: where the kind's rules may fire (1 decisions, 0 follow-ups and meetings): a key in a
+ * place where no match would count is passed over before any rule runs. */
+static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn, int place)
 {
     size_t nr;
     const rule *rl = rules_of(&x->rs, k, &nr);
@@ -158,8 +162,10 @@ static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
         uint32_t ri = x->hits.v[h].rule;
         if (ri < first || ri >= first + nr) continue;
         uint32_t pos = x->hits.v[h].pos;
-        const unit *u = unit_at(x, pos, NULL);
-        if (!u) continue;
+        if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
+        const line *L;
+        const unit *u = unit_at(x, pos, &L);
+        if (!u || !allowed(L, place)) continue;
         uint32_t ss, se;
         sentence_of(x, u, pos, pos + 1, &ss, &se);
         /* the rule runs in a window around its key inside the sentence: what it says about the
@@ -170,7 +176,6 @@ static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
         /* on character boundaries: PCRE2 is told not to check UTF-8 */
         while (ws < pos && ((uint8_t)x->text[ws] & 0xC0) == 0x80) ws++;
         while (we < se && ((uint8_t)x->text[we] & 0xC0) == 0x80) we++;
-        if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
         x->rule_last[ri] = we > pos + 16 ? we - 16 : pos + 1;
         /* a match holds the key, so it starts at the key or before */
         run_rule(x, &x->rs.rules[ri], ws, we, 1, ss, se, fn, pos);
@@ -406,7 +411,7 @@ static void sort_decisions(pk_extractor *x)
 
 static void sentence_decisions(pk_extractor *x)
 {
-    scan_kind(x, RK_DECISION, on_decision);
+    scan_kind(x, RK_DECISION, on_decision, 1);
     sort_decisions(x);
 }
 
@@ -571,7 +576,7 @@ static void on_followup(pk_extractor *x, const rule *r, const line *L, const uni
 
 static void followups(pk_extractor *x)
 {
-    scan_kind(x, RK_FOLLOWUP, on_followup);
+    scan_kind(x, RK_FOLLOWUP, on_followup, 0);
     for (size_t i = 1; i < x->followups.n; i++) {
         followup f = x->followups.v[i];
         size_t j = i;
@@ -678,8 +683,8 @@ static void upcoming(pk_extractor *x)
         if (x->oom) return;
     }
     /* sentences that name a meeting and give a date */
-    scan_kind(x, RK_UPCOMING, on_meeting_sentence);
-    scan_kind(x, RK_MEETING_WORD, on_meeting_sentence);
+    scan_kind(x, RK_UPCOMING, on_meeting_sentence, 0);
+    scan_kind(x, RK_MEETING_WORD, on_meeting_sentence, 0);
     /* in date order */
     for (size_t i = 1; i < x->upcoming.n; i++) {
         meeting_ref m = x->upcoming.v[i];

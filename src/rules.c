@@ -174,15 +174,14 @@ static void lit_add(litset *ls, const char *s, size_t n, int word, int wend, int
     ls->n++;
 }
 
-static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact);
+static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact, int word);
 
 /* The literal start of one alternative: letters, digits, spaces and escaped punctuation up to
  * the first construct that is not a fixed character.  A leading group gives its alternatives. */
-static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact)
+static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact, int word)
 {
     char buf[128];
     size_t bl = 0, i = 0;
-    int word = 0;
     while (i < n && !ls->fail) {
         char c = p[i];
         if (bl == 0 && c == '\\' && i + 1 < n && p[i + 1] == 'b') { word = 1; i += 2; continue; }
@@ -217,7 +216,7 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
             char q = e + 1 < n ? p[e + 1] : 0;
             if (q == '?' || q == '*' || (q == '{' && e + 2 < n && p[e + 2] == '0')) { ls->fail = 1; return; }
             if (depth > 8) { ls->fail = 1; return; }
-            lit_alts(ls, p + a, e - a, depth + 1, exact);
+            lit_alts(ls, p + a, e - a, depth + 1, exact, word);
             return;
         }
         if (c == '\\' && i + 1 < n && p[i + 1] == 'b' && bl > 0) {   /* "\bska\b": the word ends here */
@@ -258,7 +257,7 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
     lit_add(ls, buf, bl, word, 0, exact);
 }
 
-static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact)
+static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact, int word)
 {
     size_t a = 0;
     int d = 0, cls = 0;
@@ -270,7 +269,7 @@ static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact)
         if (c == '(') d++;
         else if (c == ')') d--;
         else if (c == '|' && d == 0) {
-            lit_prefix(ls, p + a, i - a, depth, exact);
+            lit_prefix(ls, p + a, i - a, depth, exact, word);
             a = i + 1;
         }
     }
@@ -301,7 +300,9 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
             while (j < start && (pattern[j] == 'i' || pattern[j] == 'x' || pattern[j] == 's' || pattern[j] == '-')) j++;
             if (j < start && pattern[j] == ')' && memchr(pattern + i + 2, 'i', j - i - 2)) exact = 0;
         }
-    lit_alts(&ls, pattern + start + 7, e - start - 7, 0, exact);
+    /* "\b(?<key>...)": every literal of the key starts a word */
+    int word = start >= 2 && pattern[start - 2] == '\\' && pattern[start - 1] == 'b';
+    lit_alts(&ls, pattern + start + 7, e - start - 7, 0, exact, word);
     if (ls.fail == 2) {
         for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
         pk_free(ls.v);
@@ -361,6 +362,7 @@ static pk_status build_lit_index(ruleset *rs)
     rs->lit_cap = 0;
     memset(rs->lit_quad, 0, sizeof rs->lit_quad);
     memset(rs->lit_tri, 0, sizeof rs->lit_tri);
+    memset(rs->lit_quad_mid, 0, sizeof rs->lit_quad_mid);
     rs->lit_use_tri = 0;
     if (!rs->nlits) return PK_OK;
     size_t np = 0, cap = rs->nlits * 80 + 16;
@@ -400,6 +402,8 @@ static pk_status build_lit_index(ruleset *rs)
         uint32_t hb = LIT_HASH(key);
         if (key >> 24) rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
         else rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
+        for (size_t k = a; k < b; k++)
+            if (!rs->lits[pairs[k].lit].word && (key >> 24)) rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
         a = b;
     }
     pk_free(pairs);
@@ -429,6 +433,13 @@ static int scan_key(const ruleset *rs, uint32_t key, const uint8_t *t, size_t n,
     return 1;
 }
 
+/* Letters for the scan's word test: ASCII letters and every byte of a multi-byte character. */
+#define L8(c) ((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) >= 0x80)
+#define L4(c) L8(c), L8((c) + 1), L8((c) + 2), L8((c) + 3)
+#define L16(c) L4(c), L4((c) + 4), L4((c) + 8), L4((c) + 12)
+#define L64(c) L16(c), L16((c) + 16), L16((c) + 32), L16((c) + 48)
+static const uint8_t letter_tab[256] = {L64(0), L64(64), L64(128), L64(192)};
+
 int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *ud, rule_hit h), void *ud)
 {
     if (!rs->nlits || n < 3) return 1;
@@ -437,10 +448,16 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
     uint32_t w = (uint32_t)fold_tab[t[0]] << 16 | (uint32_t)fold_tab[t[1]] << 8 | fold_tab[t[2]];
     size_t i = 0;
     if (!rs->lit_use_tri) {
+        /* inside a word only the literals that may start inside words are looked for: their
+         * own bit set, chosen without a branch */
+        const uint64_t *sets[2] = {quad, rs->lit_quad_mid};
+        unsigned inside = 0;
         for (; i + 3 < n; i++) {
             w = w << 8 | fold_tab[t[i + 3]];
+            const uint64_t *q = sets[inside];
+            inside = letter_tab[t[i]];
             uint32_t hq = LIT_HASH(w);
-            if (!(quad[hq >> 6] & (1ULL << (hq & 63)))) continue;
+            if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
             if (!scan_key(rs, w, t, n, i, push, ud)) return 0;
         }
     }
@@ -517,7 +534,7 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
     if (kind_anchor[kind]) {
         litset ls = {0};
         ls.minlen = 2;
-        lit_alts(&ls, pattern, plen, 0, 0);
+        lit_alts(&ls, pattern, plen, 0, 0, 0);
         if (ls.fail == 2) {
             for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
             pk_free(ls.v);

@@ -115,6 +115,7 @@ typedef struct ruleset {
     uint64_t               lit_quad[1024];    /* bit set of a hash of their first four bytes */
     uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
+    uint64_t               lit_quad_mid[1024]; /* lit_quad of the literals that may start inside a word */
     uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
     uint8_t   kind_has_first[RK_COUNT];
     uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64], kind_lead4[RK_COUNT][64];   /* folded leads, hashed */
