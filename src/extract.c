@@ -57,11 +57,16 @@ str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
         uint32_t a = L->s > s ? L->cs : s;
         if (a < L->s) a = L->s;
         uint32_t b = L->e < e ? L->e : e;
-        for (uint32_t i = a; i < b; i++) {
+        for (uint32_t i = a; i < b;) {
             unsigned char c = (unsigned char)x->text[i];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; continue; }
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; i++; continue; }
             if (space) { x->pool.p[x->pool.n++] = ' '; space = 0; }
-            x->pool.p[x->pool.n++] = c;
+            /* a run of characters up to the next white space, in one copy */
+            uint32_t j = i + 1;
+            while (j < b && x->text[j] != ' ' && x->text[j] != '\t' && x->text[j] != '\r' && x->text[j] != '\n') j++;
+            memcpy(x->pool.p + x->pool.n, x->text + i, j - i);
+            x->pool.n += j - i;
+            i = j;
             any = 1;
         }
         space = any;
@@ -147,6 +152,8 @@ static size_t utf8_invalid_at(const uint8_t *p, size_t n)
         if (i >= n) break;
         uint8_t c = p[i];
         if (c < 0x80) { i++; continue; }
+        /* the usual case in Swedish: a two-byte letter (å ä ö é) */
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) { i += 2; continue; }
         size_t len;
         uint32_t cp, min;
         if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }

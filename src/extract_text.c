@@ -41,7 +41,7 @@ static int sentence_starts_at(pk_extractor *x, uint32_t i, uint32_t lo)
     /* "t.ex. Anna", "kl. Tio": the word before the period may be an abbreviation */
     uint32_t w = j - 1;
     while (w > lo && t[w - 1] != ' ' && t[w - 1] != '\t' && t[w - 1] != '\n' && t[w - 1] != '(') w--;
-    if (j - 1 > w && rules_first(&x->rs, RK_ABBREV, t + w, j - w, 0)) return 0;
+    if (j - 1 > w && j - w <= 12 && rules_first(&x->rs, RK_ABBREV, t + w, j - w, 0)) return 0;
     return 1;
 }
 
@@ -51,21 +51,24 @@ static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
     size_t ui = (size_t)(u - x->units.v);
     *n = 0;
     if (x->ucache.n != x->units.n) {
-        x->ucache.n = 0;
-        for (size_t i = 0; i < x->units.n; i++) {
-            uint64_t *c = PUSH(x, x->ucache);
-            if (!c) return NULL;
-            *c = ~0ULL;
+        /* one slot per unit, all "not yet" */
+        if (x->ucache.cap < x->units.n) {
+            uint64_t *nv = pk_reallocarray(x->ucache.v, x->units.n, sizeof *nv);
+            if (!nv) { x->oom = 1; return NULL; }
+            x->ucache.v = nv;
+            x->ucache.cap = x->units.n;
         }
+        memset(x->ucache.v, 0xFF, x->units.n * sizeof *x->ucache.v);
+        x->ucache.n = x->units.n;
     }
     uint64_t c = x->ucache.v[ui];
     if (c == ~0ULL) {
         uint32_t first = (uint32_t)x->sbounds.n, cnt = 0;
         const char *t = x->text;
+        static const uint8_t ends[256] = {['.'] = 1, ['!'] = 1, ['?'] = 1, [':'] = 1, [';'] = 1};
         for (uint32_t i = u->s; i < u->e; i++) {
             /* a sentence starts after . ! ? (or : ; before a numbered point): look there only */
-            char ch = t[i];
-            if (ch != '.' && ch != '!' && ch != '?' && ch != ':' && ch != ';') continue;
+            if (!ends[(uint8_t)t[i]]) continue;
             uint32_t j = i + 1;
             while (j < u->e && (t[j] == '"' || t[j] == ')' || t[j] == '\'')) j++;
             if (j >= u->e || (t[j] != ' ' && t[j] != '\n' && t[j] != '\t')) continue;
