@@ -208,6 +208,7 @@ pk_status pk_extractor_new(const char *rules_path, pk_extractor **out)
 static int push_hit(void *ud, rule_hit h)
 {
     pk_extractor *x = ud;
+    if (x->hits.n < x->hits.cap) { x->hits.v[x->hits.n++] = h; return 1; }
     rule_hit *p = PUSH(x, x->hits);
     if (!p) return 0;
     *p = h;

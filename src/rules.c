@@ -114,6 +114,8 @@ struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t
 /* 16-bit hashes of the first four (or, for three-byte literals, three) folded bytes, packed
  * big-endian into a word: the scan's first test. */
 #define LIT_HASH(w) ((uint32_t)((uint32_t)(w) * 0x9E3779B1u) >> 16)
+/* A second, independent hash: a position must pass both bit sets (a small Bloom filter). */
+#define LIT_HASH2(w) ((uint32_t)(((uint32_t)(w) ^ ((uint32_t)(w) >> 13)) * 0x85EBCA6Bu) >> 16)
 
 /* The fold of one byte: ASCII upper case to lower, white space to ' ', and the UTF-8 continuation
  * bytes of the Latin-1 capitals (0x80-0x9E after 0xC3) to those of the small letters.  Folding
@@ -363,6 +365,7 @@ static pk_status build_lit_index(ruleset *rs)
     memset(rs->lit_quad, 0, sizeof rs->lit_quad);
     memset(rs->lit_tri, 0, sizeof rs->lit_tri);
     memset(rs->lit_quad_mid, 0, sizeof rs->lit_quad_mid);
+    memset(rs->lit_quad2, 0, sizeof rs->lit_quad2);
     rs->lit_use_tri = 0;
     if (!rs->nlits) return PK_OK;
     size_t np = 0, cap = rs->nlits * 80 + 16;
@@ -399,9 +402,13 @@ static pk_status build_lit_index(ruleset *rs)
         rs->lit_slots[h].key = key;
         rs->lit_slots[h].first = (uint32_t)a;
         rs->lit_slots[h].count = (uint32_t)(b - a);
-        uint32_t hb = LIT_HASH(key);
-        if (key >> 24) rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
-        else rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
+        uint32_t hb = LIT_HASH(key), hb2 = LIT_HASH2(key);
+        if (key >> 24) {
+            rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
+            rs->lit_quad2[hb2 >> 6] |= 1ULL << (hb2 & 63);
+        } else {
+            rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
+        }
         for (size_t k = a; k < b; k++)
             if (!rs->lits[pairs[k].lit].word && (key >> 24)) rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
         a = b;
@@ -458,6 +465,8 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
             inside = letter_tab[t[i]];
             uint32_t hq = LIT_HASH(w);
             if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
+            uint32_t h2 = LIT_HASH2(w);
+            if (!(rs->lit_quad2[h2 >> 6] & (1ULL << (h2 & 63)))) continue;
             if (!scan_key(rs, w, t, n, i, push, ud)) return 0;
         }
     }

@@ -113,6 +113,7 @@ typedef struct ruleset {
     uint32_t              *lit_list;          /* literal numbers, listed by the slots */
     uint32_t               lit_cap;           /* slots (a power of two) */
     uint64_t               lit_quad[1024];    /* bit set of a hash of their first four bytes */
+    uint64_t               lit_quad2[1024];   /* the same with a second hash */
     uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
     uint64_t               lit_quad_mid[1024]; /* lit_quad of the literals that may start inside a word */
