@@ -686,6 +686,10 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
         }
         if (L->type == LT_HEADING && (L->flags & LF_META) && r->body.off == STR_NULL && L->e - L->cs <= 60)
             r->body = pool_clean(x, L->cs, L->e);
+        /* a header line that is a body's name ("Tekniska nämnden") */
+        if (L->type == LT_TEXT && r->body.off == STR_NULL && L->e - L->cs <= 60 &&
+            rules_first(&x->rs, RK_BODY_WORD, t + L->cs, L->e - L->cs, 0))
+            r->body = pool_clean(x, L->cs, L->e);
     }
     if (r->date == PK_NODATE) {
         /* a confident date anywhere in the header */

@@ -571,6 +571,8 @@ static void block_units(pk_extractor *x, uint32_t li, uint32_t *u0, uint32_t *u1
     if (L->rest) *u0 = lu;   /* "Beslut: text" — the label's own unit holds the text */
     uint32_t k = lu + 1;
     int heading = L->type == LT_HEADING;
+    /* "Beslut: text" is complete on its line, unless it ends with a colon */
+    if (L->rest && !heading && !unit_ends_colon(x, &x->units.v[lu])) { *u1 = lu + 1; return; }
     while (k < x->units.n) {
         const unit *u = &x->units.v[k];
         const line *F = &v[u->l0];

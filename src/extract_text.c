@@ -9,6 +9,21 @@
  * before the meeting (a few months back is a past reference, not next year's). */
 #define BACK_DAYS 183
 
+/* date_resolve, and 29 February in a common year: the leap year next to it that falls within
+ * the same window (half a year back, half a year ahead). */
+static int32_t resolve_date(const date_match *m, int32_t ref)
+{
+    int32_t r = date_resolve(m, ref, BACK_DAYS);
+    if (r != PK_NODATE || m->y || ref == PK_NODATE || m->m != 2 || m->d != 29) return r;
+    int y, mo, d;
+    date_ymd(ref, &y, &mo, &d);
+    for (int k = -1; k <= 1; k += 2) {
+        int32_t c = date_days(y + k, 2, 29);
+        if (c != PK_NODATE && c >= ref - BACK_DAYS && c <= ref + (365 - BACK_DAYS)) return c;
+    }
+    return PK_NODATE;
+}
+
 /* ---- sentences ---- */
 
 /* Does a sentence start at i (an upper-case letter after ". ", "! ", "? ")? */
@@ -383,7 +398,8 @@ static void block_decisions(pk_extractor *x)
 static int allowed(const line *L, int for_decision)
 {
     if (!L->item || (L->flags & (LF_HEADER | LF_SKIP | LF_PEOPLE | LF_SIG | LF_OTHER | LF_KEY))) return 0;
-    if (L->label) return 0;
+    /* a label line counts only for the text after the label ("Beslut: X får i uppdrag att ...") */
+    if (L->label && !(L->rest && !for_decision && (L->flags & LF_DECISION))) return 0;
     if (for_decision) return !(L->flags & (LF_DECISION | LF_PROPOSAL | LF_ITEM));
     if ((L->flags & LF_PROPOSAL) && !(L->flags & LF_ACCEPTED)) return 0;
     return 1;
@@ -488,7 +504,7 @@ int extract_first_date(pk_extractor *x, uint32_t s, uint32_t e, int32_t *days, i
     size_t from = 0;
     while (date_find(x->text + s, e - s, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
-        int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+        int32_t d = resolve_date(&dm, x->rec.date);
         if (d == PK_NODATE) continue;
         if (need_future && x->rec.date != PK_NODATE && d < x->rec.date) continue;
         *days = d;
@@ -590,12 +606,35 @@ static void followups(pk_extractor *x)
 
 /* ---- planned meetings ---- */
 
+/* Do two texts share a capitalised word of six bytes or more (the same meeting named twice)? */
+static int share_word(const pk_extractor *x, uint32_t as, uint32_t ae, uint32_t bs, uint32_t be)
+{
+    const char *t = x->text;
+    for (uint32_t i = as; i < ae;) {
+        while (i < ae && !text_lower_at(t + i, t + ae) && !text_upper_at(t + i, t + ae)) i++;
+        uint32_t j = i;
+        while (j < ae && t[j] != ' ' && t[j] != ',' && t[j] != '.' && t[j] != ':' && t[j] != '\n' && t[j] != '\t') j++;
+        /* a name ("Länsstyrelsen"); dates and the words for meetings name the day and the kind,
+         * and lower-case words ("digitalt") the manner, not the meeting */
+        if (j - i >= 6 && text_upper_at(t + i, t + ae) && !date_month_name(t + i, j - i) &&
+            !rules_first((ruleset *)&x->rs, RK_MEETING_WORD, t + i, j - i, 0)) {
+            for (uint32_t k = bs; k + (j - i) <= be; k++)
+                if (util_memcasecmp_ascii(t + k, t + i, j - i) == 0) return 1;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
 static void add_upcoming(pk_extractor *x, int32_t date, const time_match *tm, uint32_t s, uint32_t e, uint32_t ts, uint32_t te)
 {
     if (date == PK_NODATE || x->rec.date == PK_NODATE || date <= x->rec.date) return;
     for (size_t i = 0; i < x->upcoming.n; i++) {
         meeting_ref *u = &x->upcoming.v[i];
         if (u->date != date) continue;
+        /* the same day named twice: one meeting when the two say the same, with a time now given */
+        if (tm && u->h1 >= 0 && (u->h1 != tm->h1 || u->m1 != tm->m1)) continue;
+        if (tm && u->h1 < 0 && !share_word(x, u->s, u->e, ts, te)) continue;
         if (tm && u->h1 < 0) { u->h1 = tm->h1; u->m1 = tm->m1; u->h2 = tm->h2; u->m2 = tm->h2 >= 0 ? tm->m2 : -1; }
         return;
     }
@@ -618,8 +657,33 @@ static int has_meeting_word(pk_extractor *x, const char *p, size_t n)
     return 0;
 }
 
+/* Is a meeting named by the word right before byte p ("sammanträdet den 6 december")? */
+static int meeting_before(pk_extractor *x, uint32_t ss, uint32_t p)
+{
+    const char *t = x->text;
+    uint32_t q = p;
+    while (q > ss && t[q - 1] == ' ') q--;
+    static const char *const glue[] = { "den", "på", "i", "om" };
+    for (size_t g = 0; g < sizeof glue / sizeof *glue; g++) {
+        size_t k = strlen(glue[g]);
+        if (q - ss >= k + 1 && t[q - k - 1] == ' ' && util_memcasecmp_ascii(t + q - k, glue[g], k) == 0) {
+            q -= (uint32_t)k;
+            while (q > ss && t[q - 1] == ' ') q--;
+            break;
+        }
+    }
+    uint32_t w = q;
+    while (w > ss && t[w - 1] != ' ' && t[w - 1] != '\n' && t[w - 1] != '\t' && t[w - 1] != '(') w--;
+    if (w == q) return 0;
+    size_t n;
+    const rule *r = rules_of(&x->rs, RK_MEETING_WORD, &n);
+    for (size_t i = 0; i < n; i++)
+        if (rules_match(&x->rs, &r[i], t + w, q - w, 0, 0)) return 1;
+    return 0;
+}
+
 /* Every date in a sentence that speaks of a meeting, with the time nearest after it. */
-static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
+static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se, int assignment)
 {
     const char *t = x->text + ss;
     size_t n = se - ss, from = 0;
@@ -627,7 +691,12 @@ static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
     if (!text_has_digit(t, n)) return;
     while (date_find(t, n, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
-        int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+        /* "senast den 17 maj": a deadline, not when a meeting is */
+        size_t b = dm.start > 32 ? dm.start - 32 : 0;
+        while (b < dm.start && ((uint8_t)t[b] & 0xC0) == 0x80) b++;
+        if (rules_first(&x->rs, RK_DEADLINE, t + b, dm.start - b, 0)) continue;
+        if (assignment && !meeting_before(x, ss, ss + (uint32_t)dm.start)) continue;
+        int32_t d = resolve_date(&dm, x->rec.date);
         /* its time: the next one, unless another date comes first; else one just before it */
         date_match nx;
         size_t next_date = date_find(t, n, dm.end, DATE_F_NUMERIC, &nx) ? nx.start : n;
@@ -644,7 +713,12 @@ static void on_meeting_sentence(pk_extractor *x, const rule *r, const line *L, c
     (void)r; (void)u; (void)ms; (void)me;
     if (!allowed(L, 0) || ss + 1 == x->last_dated) return;   /* one look at each sentence */
     x->last_dated = ss + 1;
-    dated_sentence(x, ss, se);
+    /* the dates of an assignment are its deadlines ("får i uppdrag att ... till den 25 januari"),
+     * unless a meeting is named right before the date ("till sammanträdet den 6 december") */
+    int assignment = 0;
+    for (size_t i = 0; i < x->followups.n && !assignment; i++)
+        if (x->followups.v[i].s <= ss && x->followups.v[i].e >= se) assignment = 1;
+    dated_sentence(x, ss, se, assignment);
 }
 
 static void upcoming(pk_extractor *x)
@@ -677,7 +751,7 @@ static void upcoming(pk_extractor *x)
             if (!meetingish) continue;
             date_match dm;
             if (!date_parse_at(t + L->cs, L->e - L->cs, ds, DATE_F_NUMERIC, &dm)) continue;
-            int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+            int32_t d = resolve_date(&dm, x->rec.date);
             time_match tm;
             int have = rules_group(&x->rs, &lr[k], G_TIME, &ts_, &te_) && time_find(t + L->cs, te_, ts_, &tm);
             add_upcoming(x, d, have ? &tm : NULL, L->cs, L->e, xs, xe);

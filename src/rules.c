@@ -15,7 +15,7 @@ static const char *const kind_names[] = {
     "cell.party", "cell.noise", "name",
     "decision", "decision.ref", "followup", "owner", "upcoming.line", "upcoming", "meeting.word",
     "election", "body.title", "body.word", "title.trailer", "outline.heading",
-    "title.continues", "abbrev", "template",
+    "title.continues", "abbrev", "template", "deadline",
 };
 
 static const char *const group_names[] = {
@@ -34,7 +34,7 @@ static const char kind_anchor[RK_COUNT] = {
     0, 'W', 'W',                           /* cell.party cell.noise name */
     0, 0, 0, 'W', 'A', 0, 0,               /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
     0, 0, 'W', 0, 'A',                     /* election body.title body.word title.trailer outline.heading */
-    0, 'W', 'W',                           /* title.continues abbrev template */
+    0, 'W', 'W', 0,                        /* title.continues abbrev template deadline */
 };
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == RK_COUNT, "one name per kind");
 
@@ -149,7 +149,9 @@ static size_t group_end(const char *p, size_t n, size_t i)
     return n;
 }
 
-typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; size_t minlen; } litset;
+/* key_end: the key group is followed by \b or \s, so a literal that runs to the end of one of
+ * its top-level alternatives also ends a word */
+typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; size_t minlen; int key_end; } litset;
 
 static void lit_add(litset *ls, const char *s, size_t n, int word, int wend, int exact)
 {
@@ -256,7 +258,7 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
         i += clen;
         if (q == '+' || q == '{') break;   /* one is certain, the rest is not fixed */
     }
-    lit_add(ls, buf, bl, word, 0, exact);
+    lit_add(ls, buf, bl, word, i >= n && depth == 0 && ls->key_end, exact);
 }
 
 static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact, int word)
@@ -304,6 +306,8 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
         }
     /* "\b(?<key>...)": every literal of the key starts a word */
     int word = start >= 2 && pattern[start - 2] == '\\' && pattern[start - 1] == 'b';
+    /* "(?<key>ger|gav)\s+" or "(?<key>...)\b": the key ends a word */
+    ls.key_end = e + 2 < plen && pattern[e + 1] == '\\' && (pattern[e + 2] == 'b' || pattern[e + 2] == 's');
     lit_alts(&ls, pattern + start + 7, e - start - 7, 0, exact, word);
     if (ls.fail == 2) {
         for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);

@@ -59,6 +59,7 @@ typedef enum rule_kind {
     RK_TITLE_CONT,        /* line: a title line ending so that the title goes on ("... och") */
     RK_ABBREV,            /* word: an abbreviation whose period does not end a sentence */
     RK_TEMPLATE,          /* line: a template's own label ("attSatser:") that introduces content; dropped */
+    RK_DEADLINE,          /* text before a date: the date is a deadline, not a meeting's */
     RK_COUNT
 } rule_kind;
 
