@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const kind_names[] = {
     "skip", "key", "title.skip", "item.section", "item.numbered", "heading.skip",
@@ -418,6 +421,26 @@ static pk_status build_lit_index(ruleset *rs)
         a = b;
     }
     pk_free(pairs);
+    /* the vector scan's conditions */
+    rs->lit_simd = !rs->lit_use_tri;
+    rs->lit_nmid = 0;
+    for (size_t i = 0; i < rs->nlits && rs->lit_simd; i++) {
+        const struct rule_lit *l = &rs->lits[i];
+        if (l->word) {
+            uint8_t c = l->s[0];
+            if (!(c >= 0x80 || (c >= 'a' && c <= 'z'))) rs->lit_simd = 0;
+            continue;
+        }
+        if (l->len < 2 || l->s[0] == ' ' || l->s[1] == ' ') { rs->lit_simd = 0; break; }
+        uint8_t a = l->s[0] | 0x20, b = l->s[1] | 0x20;
+        int k = 0;
+        while (k < rs->lit_nmid && (rs->lit_mid[k][0] != a || rs->lit_mid[k][1] != b)) k++;
+        if (k < rs->lit_nmid) continue;
+        if (rs->lit_nmid == 8) { rs->lit_simd = 0; break; }
+        rs->lit_mid[k][0] = a;
+        rs->lit_mid[k][1] = b;
+        rs->lit_nmid++;
+    }
     return PK_OK;
 }
 
@@ -458,11 +481,58 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
     /* w holds the folded bytes t[i .. i+3], first byte highest (0 past the end) */
     uint32_t w = (uint32_t)fold_tab[t[0]] << 16 | (uint32_t)fold_tab[t[1]] << 8 | fold_tab[t[2]];
     size_t i = 0;
+#if defined(__SSE2__)
+    if (rs->lit_simd && n >= 20) {
+        /* sixteen bytes at a time: the word starts (a letter after a non-letter; every
+         * word-initial literal starts with a letter) and the places where a literal that may
+         * start inside a word has its first two bytes are the only candidates */
+        const __m128i x20 = _mm_set1_epi8(0x20), bias = _mm_set1_epi8((char)(128 - 'a')),
+                      lim = _mm_set1_epi8((char)(-128 + 26));
+        __m128i ma[8], mb[8];
+        int nm = rs->lit_nmid;
+        for (int k = 0; k < nm; k++) {
+            ma[k] = _mm_set1_epi8((char)rs->lit_mid[k][0]);
+            mb[k] = _mm_set1_epi8((char)rs->lit_mid[k][1]);
+        }
+        unsigned prev = 0;
+        for (; i + 19 <= n; i += 16) {
+            __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
+            __m128i lo = _mm_or_si128(c, x20);
+            unsigned letters = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(lo, bias), lim)) |
+                               (unsigned)_mm_movemask_epi8(c);
+            unsigned starts = letters & ~(letters << 1 | prev);
+            prev = letters >> 15 & 1;
+            unsigned cand = starts;
+            if (nm) {
+                __m128i lo1 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(t + i + 1)), x20);
+                __m128i m = _mm_setzero_si128();
+                for (int k = 0; k < nm; k++)
+                    m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(lo, ma[k]), _mm_cmpeq_epi8(lo1, mb[k])));
+                cand |= (unsigned)_mm_movemask_epi8(m);
+            }
+            while (cand) {
+                unsigned b = (unsigned)__builtin_ctz(cand);
+                cand &= cand - 1;
+                size_t p = i + b;
+                uint32_t w4 = (uint32_t)fold_tab[t[p]] << 24 | (uint32_t)fold_tab[t[p + 1]] << 16 |
+                              (uint32_t)fold_tab[t[p + 2]] << 8 | fold_tab[t[p + 3]];
+                const uint64_t *q = (starts >> b & 1) ? quad : rs->lit_quad_mid;
+                uint32_t hq = LIT_HASH(w4);
+                if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
+                uint32_t h2 = LIT_HASH2(w4);
+                if (!(rs->lit_quad2[h2 >> 6] & (1ULL << (h2 & 63)))) continue;
+                if (!scan_key(rs, w4, t, n, p, push, ud)) return 0;
+            }
+        }
+        /* the rest byte by byte, from i */
+        w = (uint32_t)fold_tab[t[i]] << 16 | (uint32_t)fold_tab[t[i + 1]] << 8 | fold_tab[t[i + 2]];
+    }
+#endif
     if (!rs->lit_use_tri) {
         /* inside a word only the literals that may start inside words are looked for: their
          * own bit set, chosen without a branch */
         const uint64_t *sets[2] = {quad, rs->lit_quad_mid};
-        unsigned inside = 0;
+        unsigned inside = i ? letter_tab[t[i - 1]] : 0;
         for (; i + 3 < n; i++) {
             w = w << 8 | fold_tab[t[i + 3]];
             const uint64_t *q = sets[inside];

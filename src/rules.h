@@ -118,6 +118,11 @@ typedef struct ruleset {
     uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
     uint64_t               lit_quad_mid[1024]; /* lit_quad of the literals that may start inside a word */
+    /* the vector scan (SSE2): usable when every word-initial literal starts with a letter and
+     * the others are few; their first two folded bytes (each or 0x20: a superset) */
+    int                    lit_simd;
+    int                    lit_nmid;
+    uint8_t                lit_mid[8][2];
     uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
     uint8_t   kind_has_first[RK_COUNT];
     uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64], kind_lead4[RK_COUNT][64];   /* folded leads, hashed */
