@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "protokoll.h"
 #include "rules.h"
@@ -162,7 +163,10 @@ struct pk_extractor {
 
 /* Grow a VEC by one element; returns a pointer to the new (zeroed) element or NULL (x->oom set). */
 void *extract_vec_push(pk_extractor *x, void *vec, size_t elem);
-#define PUSH(x, vec) ((__typeof__((vec).v))extract_vec_push((x), &(vec), sizeof *(vec).v))
+/* the common case inline (room left, no failure so far); vec is evaluated more than once */
+#define PUSH(x, vec) ((vec).n < (vec).cap && !(x)->oom \
+                      ? (memset(&(vec).v[(vec).n], 0, sizeof *(vec).v), &(vec).v[(vec).n++]) \
+                      : (__typeof__((vec).v))extract_vec_push((x), &(vec), sizeof *(vec).v))
 
 /* Pool strings. */
 str  pool_put(pk_extractor *x, const char *s, size_t n);        /* as is */

@@ -654,6 +654,20 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
         int letter = ((lu | 0x20) >= 'a' && (lu | 0x20) <= 'z') || lu >= 0x80;
         if (lt == 1 && lu < 256 && !letter) r.req = (int)lu;
     }
+    {
+        /* a whole-subject rule that ends in a fixed punctuation mark ("...:"): the subject's
+         * last byte, tested before PCRE2 is called */
+        uint32_t all = 0;
+        pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &all);
+        r.endc = -1;
+        if (kind_anchor[kind] == 'W' && plen >= 2 && !(all & PCRE2_EXTENDED)) {
+            unsigned char c = (unsigned char)pattern[plen - 1];
+            size_t bs = 0;
+            while (bs + 1 < plen && pattern[plen - 2 - bs] == '\\') bs++;
+            int punct = c < 0x80 && c > ' ' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9');
+            if (punct && (bs & 1 ? c != '\\' : !strchr("$)]*+?}|.^\\{[(", c))) r.endc = c;
+        }
+    }
     if (kind_anchor[kind]) {
         /* the bytes a match can start with, so that most lines are turned away before PCRE2 is
          * called.  PCRE2 computes a start bitmap only for unanchored patterns: ask a copy. */
@@ -1029,6 +1043,7 @@ static pk_status combine_kind(ruleset *rs, rule_kind k)
     }
     c->minlen = UINT32_MAX;
     c->req = -1;
+    c->endc = -1;
     c->has_first = 1;
     for (uint32_t i = a; i < b; i++) {
         if (rs->rules[i].minlen < c->minlen) c->minlen = rs->rules[i].minlen;
@@ -1180,6 +1195,7 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
         if (!(r->first[c >> 3] & (1u << (c & 7)))) return 0;
     }
     if (r->req >= 0 && len - start <= 512 && !memchr(subj + start, r->req, len - start)) return 0;
+    if (r->endc >= 0 && (len == start || (uint8_t)subj[len - 1] != r->endc)) return 0;
 #ifdef PK_RULE_PROFILE
     unsigned long long t0 = __rdtsc();
 #endif

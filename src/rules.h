@@ -85,6 +85,7 @@ typedef struct rule {
     uint32_t     popts;       /* its PCRE2 options without the kind's anchoring */
     uint32_t     minlen;      /* shortest subject it can match */
     int          req;         /* a byte every match holds (PCRE2's last literal), or -1 */
+    int          endc;        /* whole-subject rules: the byte a match must end with, or -1 */
     int          has_first;   /* anchored rules: first[] holds the bytes a match can start with */
     uint8_t      first[32];
     int          lead_ok;     /* anchored rules that start with literals: hashes of their leads */

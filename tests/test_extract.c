@@ -174,6 +174,38 @@ static void key_literals(void)
     CHECK(rules_scan(&rs, (const uint8_t *)"ska", 3, on_hit, NULL));
     CHECK_INT(count_hits, 1);
     rules_free(&rs);
+
+    /* keys inside words, a key ended by \s after its group, long texts (the vector scan) */
+    text =
+        "meeting.word [i] = (?<key>möte[n]?\\b|(?<=\\p{L})mötet\\b|stämm(?:a|an)\\b)\n"
+        "followup.e [i] = \\b(?<key>ger|gav)\\s+\\p{Lu}\n";
+    CHECK_INT(load_rules(&rs, text, &m), PK_OK);
+    r = rules_of(&rs, RK_FOLLOWUP, &n);
+    CHECK(n == 1 && r[0].keyed);
+    t = "Vid styrelsemötet i maj (MÖTEN, årsstämman) ger Anna och gav Bo; regeringen ger- ska, "
+        "ingen Möte. Mötet ger\n";
+    size_t hits_simd;
+    count_hits = 0;
+    CHECK(rules_scan(&rs, (const uint8_t *)t, strlen(t), on_hit, NULL));
+    hits_simd = (size_t)count_hits;
+    /* möte and mötet (in styrelsemötet), MÖTEN, stämm (in årsstämman), ger, gav, ger (before
+     * '-'), Möte, Möte and Mötet, ger at the end; not the ger of "regeringen" */
+    CHECK_INT(count_hits, 11);
+    rs.lit_simd = 0;   /* byte by byte: the same */
+    count_hits = 0;
+    CHECK(rules_scan(&rs, (const uint8_t *)t, strlen(t), on_hit, NULL));
+    CHECK_INT((size_t)count_hits, hits_simd);
+    rules_free(&rs);
+
+    /* a whole-line rule that ends in a fixed mark is turned away by its last byte */
+    CHECK_INT(load_rules(&rs, "template = [a-z]+:\nabbrev [i] = (?:kl|ca)\\.\n", &m), PK_OK);
+    CHECK_INT(rules_of(&rs, RK_TEMPLATE, &n)[0].endc, ':');
+    CHECK_INT(rules_of(&rs, RK_ABBREV, &n)[0].endc, '.');
+    CHECK(rules_first(&rs, RK_TEMPLATE, "deltagare:", 10, 0) != NULL);
+    CHECK(rules_first(&rs, RK_TEMPLATE, "deltagare: x", 12, 0) == NULL);
+    CHECK(rules_first(&rs, RK_ABBREV, "Kl.", 3, 0) != NULL);
+    CHECK(rules_first(&rs, RK_ABBREV, "kl", 2, 0) == NULL);
+    rules_free(&rs);
 }
 
 /* ---- records ---- */
