@@ -1205,7 +1205,7 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
     size_t idx = (size_t)(r - rs->rules) & 4095;
     prof_t[idx] += __rdtsc() - t0;
     prof_n[idx]++;
-    prof_name[idx] = r->name;
+    if (!prof_name[idx]) prof_name[idx] = strdup(r->name);
 #endif
     if (rc > 0) return 1;
     if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
@@ -1216,8 +1216,17 @@ int rules_match_upto(ruleset *rs, const rule *r, const char *subj, size_t len, s
 {
     if (start > len || len - start < r->minlen || start > limit) return 0;
     pcre2_set_offset_limit(rs->mctx_lim, limit);
+#ifdef PK_RULE_PROFILE
+    unsigned long long t0 = __rdtsc();
+#endif
     int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, rs->md, rs->mctx_lim)
                     : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, PCRE2_NO_UTF_CHECK, rs->md, rs->mctx_lim);
+#ifdef PK_RULE_PROFILE
+    size_t idx = (size_t)(r - rs->rules) & 4095;
+    prof_t[idx] += __rdtsc() - t0;
+    prof_n[idx]++;
+    if (!prof_name[idx]) prof_name[idx] = strdup(r->name);
+#endif
     if (rc > 0) return 1;
     if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
     return 0;
