@@ -36,7 +36,7 @@ static const char kind_anchor[RK_COUNT] = {
     'W', 'W', 'W', 0, 0, 0,                /* cell.present cell.absent cell.role cell.arrived cell.left cell.range */
     0, 'W', 'W',                           /* cell.party cell.noise name */
     0, 0, 0, 'W', 'A', 0, 0,               /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
-    0, 0, 'W', 0, 'A',                     /* election body.title body.word title.trailer outline.heading */
+    0, 'A', 'W', 0, 'A',                   /* election body.title body.word title.trailer outline.heading */
     0, 'W', 'W', 0,                        /* title.continues abbrev template deadline */
 };
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == RK_COUNT, "one name per kind");
@@ -112,7 +112,9 @@ static pk_status expand(parse_state *ps, const char *p, size_t n, pk_buf *out)
 
 /* ---- key literals: what the fast scan looks for ---- */
 
-struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t word, wend, exact; };
+/* next4/mask4: folded bytes 4..7 of the literal (as many as it has), packed low byte first; the
+ * scan compares them all at once before it walks the rest */
+struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t word, wend, exact; uint32_t next4, mask4; };
 
 /* 16-bit hashes of the first four (or, for three-byte literals, three) folded bytes, packed
  * big-endian into a word: the scan's first test. */
@@ -396,7 +398,7 @@ static pk_status build_lit_index(ruleset *rs)
     }
     qsort(pairs, np, sizeof *pairs, cmp_pair);
     size_t slots = 64;
-    while (slots < np * 2) slots *= 2;
+    while (slots < np * 4) slots *= 2;   /* a quarter full: short probes */
     rs->lit_slots = pk_calloc(slots, sizeof *rs->lit_slots);
     rs->lit_list = pk_reallocarray(NULL, np, sizeof *rs->lit_list);
     if (!rs->lit_slots || !rs->lit_list) { pk_free(pairs); return PK_ENOMEM; }
@@ -421,6 +423,14 @@ static pk_status build_lit_index(ruleset *rs)
         a = b;
     }
     pk_free(pairs);
+    for (size_t i = 0; i < rs->nlits; i++) {
+        struct rule_lit *l = &rs->lits[i];
+        l->next4 = l->mask4 = 0;
+        for (uint32_t b = 0; b < 4 && 4 + b < l->len; b++) {
+            l->next4 |= (uint32_t)l->s[4 + b] << (8 * b);
+            l->mask4 |= 0xFFu << (8 * b);
+        }
+    }
     /* the vector scan's conditions */
     rs->lit_simd = !rs->lit_use_tri;
     rs->lit_nmid = 0;
@@ -451,14 +461,25 @@ static int scan_key(const ruleset *rs, uint32_t key, const uint8_t *t, size_t n,
     uint32_t h = LIT_SLOT(key, rs->lit_cap);
     while (rs->lit_slots[h].count && rs->lit_slots[h].key != key) h = (h + 1) & (rs->lit_cap - 1);
     const struct lit_slot *sl = &rs->lit_slots[h];
+    uint32_t tn = 0;   /* the text's folded bytes 4..7 (0 past the end) */
+    if (i + 8 <= n)
+        tn = (uint32_t)fold_tab[t[i + 4]] | (uint32_t)fold_tab[t[i + 5]] << 8 | (uint32_t)fold_tab[t[i + 6]] << 16 |
+             (uint32_t)fold_tab[t[i + 7]] << 24;
+    else
+        for (uint32_t b = 0; b < 4 && i + 4 + b < n; b++) tn |= (uint32_t)fold_tab[t[i + 4 + b]] << (8 * b);
     for (uint32_t k = 0; k < sl->count; k++) {
         const struct rule_lit *l = &rs->lits[rs->lit_list[sl->first + k]];
-        if (l->len > n - i) continue;
-        size_t j = key >> 24 ? 4 : 3;
+        if ((tn & l->mask4) != l->next4 || l->len > n - i) continue;
+        /* a four-byte key and next4 have compared the first eight bytes */
+        size_t j = key >> 24 ? 8 : 3;
         if (j > l->len) j = l->len;
         while (j < l->len && fold_tab[t[i + j]] == l->s[j]) j++;
         if (j < l->len) continue;
-        if (l->exact && memcmp(t + i, l->raw, l->len) != 0) continue;
+        if (l->exact) {
+            uint32_t q = 0;
+            while (q < l->len && t[i + q] == l->raw[q]) q++;
+            if (q < l->len) continue;
+        }
         if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
         if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
         rule_hit hit = {(uint32_t)i, l->rule};
