@@ -209,6 +209,8 @@ pk_status pk_extractor_new(const char *rules_path, pk_extractor **out)
     static const rule_kind label_kinds[] = {RK_BLOCK_DECISION, RK_BLOCK_PROPOSAL, RK_BLOCK_OTHER, RK_PRESENT,
                                             RK_ABSENT, RK_SIG_SECTION, RK_SIG_RECORDED, RK_SIG_APPROVED};
     rules_lead_union(&x->rs, label_kinds, sizeof label_kinds / sizeof label_kinds[0], &x->label_leads);
+    static const rule_kind key_kinds[] = {RK_KEY};
+    rules_lead_union(&x->rs, key_kinds, 1, &x->key_leads);
     x->rule_last = pk_calloc(x->rs.n ? x->rs.n : 1, sizeof *x->rule_last);
     if (!x->rule_last) {
         msg_set(&new_failure, "extractor: out of memory");

@@ -154,6 +154,7 @@ struct pk_extractor {
     uint32_t        *rule_last;    /* per rule: where its last window ended */
     uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
     rules_lead_set   label_leads;  /* all label kinds at once, to pass over most lines quickly */
+    rules_lead_set   key_leads;    /* the same for the key rules */
     str              page_body;    /* a body name repeated in the page headers */
     record           rec;
     uint32_t         header_end;   /* first line after the header */

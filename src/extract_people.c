@@ -622,10 +622,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
         if (!header && !any_anywhere) break;
         if (L->type == LT_BLANK || L->type == LT_LIST || L->e - L->cs > 300) continue;
         if (!header && L->type == LT_HEADING) continue;
-        if (x->rs.kind_has_first[RK_KEY]) {
-            uint8_t c = (uint8_t)t[L->cs];
-            if (!(x->rs.kind_first[RK_KEY][c >> 3] & (1u << (c & 7)))) continue;
-        }
+        if (!rules_lead_may(&x->key_leads, t + L->cs, L->e - L->cs)) continue;
         for (size_t k = 0; k < nkey; k++) {
             if (!header && !(keys[k].flags & RF_ANYWHERE)) continue;
             if (!rules_match(&x->rs, &keys[k], t + L->cs, L->e - L->cs, 0, 0)) continue;
