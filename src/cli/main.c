@@ -23,6 +23,7 @@ static const struct command {
     {"version",   cmd_version,   "version", "print the version"},
     {"read",      cmd_read,      "read [--json] PATH...", "print documents as the reader sees them (canonical text)"},
     {"analyze",   cmd_analyze,   "analyze [--json] [--no-compounds] [--stopwords F] [--lexicon F] TEXT|-", "show tokens, stems, stopwords and compound parts"},
+    {"extract",   cmd_extract,   "extract [--jsonl] [--rules PATH] PATH...", "meetings, participants, agenda, decisions, follow-ups as JSON"},
 };
 
 static const struct command *find_command(const char *name)
