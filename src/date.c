@@ -226,9 +226,9 @@ int date_parse_at(const char *p, size_t n, size_t i, unsigned flags, date_match 
         size_t j0 = i + k;
         if (j0 < n && (p[j0] == '/' || p[j0] == '.')) {
             char sep = p[j0];
-            int mo;
-            size_t k2 = digits(p, n, j0 + 1, 3, &mo);
-            if (k2 < 1 || k2 > 2 || mo < 1 || mo > 12) return 0;
+            int mon;
+            size_t k2 = digits(p, n, j0 + 1, 3, &mon);
+            if (k2 < 1 || k2 > 2 || mon < 1 || mon > 12) return 0;
             size_t e = j0 + 1 + k2;
             int y = 0;
             if (e < n && p[e] == sep) {
@@ -246,8 +246,8 @@ int date_parse_at(const char *p, size_t n, size_t i, unsigned flags, date_match 
                 if (ye && (p[e] == ' ' || p[e] == '-')) e = ye; else y = 0;
             }
             if (e < n && is_letter_byte((unsigned char)p[e])) return 0;
-            if (!date_valid(y ? y : 2000, mo, a)) return 0;
-            m->y = y; m->m = mo; m->d = a; m->end = e; m->full = y != 0 && sep == '.';
+            if (!date_valid(y ? y : 2000, mon, a)) return 0;
+            m->y = y; m->m = mon; m->d = a; m->end = e; m->full = y != 0 && sep == '.';
             return 1;
         }
         return 0;
