@@ -147,7 +147,7 @@ pk_status pk_index_stats_json(pk_index *ix, char **json)
     size_t nper = 0;
     if (!st) st = ixr_periods(ix, PK_BY_YEAR, &per, &nper);
     if (st) goto done;
-    qsort(bodies, nb, sizeof *bodies, cmp_body);
+    if (nb) qsort(bodies, nb, sizeof *bodies, cmp_body);
 
     o = json_object();
     json_t *bytes = json_object(), *jper = json_array(), *jb = json_array(), *rel = json_object();

@@ -183,8 +183,8 @@ static pk_status check_page(ixf *f, uint64_t pg)
     uint64_t off = f->body_start + pg * IXF_PAGE;
     uint64_t len = f->body_end - off < IXF_PAGE ? f->body_end - off : IXF_PAGE;
     if (crc(0, f->map + off, (size_t)len) != ld_u32le(f->crcs + pg * 4)) {
-        msg_set(f->msg, "%s: at byte %llu: checksum mismatch in the %llu-byte page at %llu",
-                f->path, (unsigned long long)off, (unsigned long long)len, (unsigned long long)off);
+        msg_set(f->msg, "%s: at byte %llu: checksum mismatch in the page of %llu bytes that starts there",
+                f->path, (unsigned long long)off, (unsigned long long)len);
         return PK_ECORRUPT;
     }
     f->verified[pg / 8] |= (uint8_t)(1u << (pg % 8));

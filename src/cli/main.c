@@ -21,6 +21,9 @@ static const struct command {
     const char *help;
 } commands[] = {
     {"version",   cmd_version,   "version", "print the version"},
+    {"stats",     cmd_stats,     "stats [-i DIR] [--json]", "documents, periods, bodies, terms, sizes of the index"},
+    {"verify",    cmd_verify,    "verify [-i DIR]", "check every checksum, length and ordering of the index"},
+    {"merge",     cmd_merge,     "merge [-i DIR] [SHARD_DIR...]", "fold shard indexes in (none: merge the index's segments)"},
 };
 
 static const struct command *find_command(const char *name)
