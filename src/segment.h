@@ -24,8 +24,8 @@
 #define SEC_BIDX IXF_TAG('B', 'I', 'D', 'X')
 #define SEC_DBIT IXF_TAG('D', 'B', 'I', 'T')
 
-#define SEG_DICT_BLOCK   32         /* terms per dictionary block */
-#define SEG_FORM_BLOCK   32         /* forms per forms block */
+#define SEG_DICT_BLOCK   128        /* terms per dictionary block (compressed) */
+#define SEG_FORM_BLOCK   128        /* forms per forms block (compressed) */
 #define SEG_DOC_GROUP    64         /* documents per compressed group of document entries */
 #define SEG_DGRP_REC     24         /* bytes per document group index record */
 #define SEG_PERIOD_REC   16         /* bytes per period record */
@@ -170,7 +170,7 @@ pk_status segr_lookup(segr *s, const uint8_t *key, size_t n, seg_term *t, int *f
 typedef struct seg_titer {
     segr          *s;
     uint32_t       blk, idx, in_blk;  /* block, entries read from it, entries it holds */
-    const uint8_t *p, *end;
+    uint32_t       off;               /* next entry's offset in the inflated block */
     uint64_t       post_next, pos_next;
     seg_term       t;
     int            done, pending;
@@ -188,7 +188,7 @@ typedef struct seg_form {
 typedef struct seg_fiter {
     segr          *s;
     uint32_t       blk, idx, in_blk;
-    const uint8_t *p, *end;
+    uint32_t       off;
     seg_form       f;
     int            done, pending;
 } seg_fiter;
