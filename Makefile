@@ -9,6 +9,7 @@
 #   make fuzz FUZZ_TIME=60
 
 CC       ?= cc
+comma    := ,
 SANITIZE ?=
 WERROR   ?=
 DEPS_PKGS = libpcre2-dev libjansson-dev libstemmer-dev libutf8proc-dev zlib1g-dev pkg-config hunspell-sv wswedish
@@ -22,7 +23,6 @@ BUILD    := build/san-$(subst $(comma),-,$(SANITIZE))
 OPT      ?= -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 endif
-comma := ,
 
 PKGS     := libpcre2-8 jansson zlib libutf8proc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -124,9 +124,10 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 	  t=$$(basename $$f .c); \
 	  clang $(FUZZ_CFLAGS) -o build/fuzz/$$t $$f $(LIB_SRC) $(LDLIBS) || exit 1; \
-	  mkdir -p tests/fuzz/$$t; \
-	  echo "fuzz: $$t for $(FUZZ_TIME)s"; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/$$t/crash- tests/fuzz/$$t 2>&1 | tail -n 3; \
+	  mkdir -p tests/fuzz/$$t build/fuzz/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_TIME)s (new inputs in build/fuzz/corpus/$$t, crashes in tests/fuzz/$$t/)"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/$$t/crash- \
+	    build/fuzz/corpus/$$t tests/fuzz/$$t 2>&1 | tail -n 3; \
 	done
 
 clean:

@@ -20,7 +20,7 @@
 
 #define TOK_RULES   1            /* version of the tokenizer rules, part of the identity */
 #define SPLIT_RULES 1            /* version of the splitter, part of the identity */
-#define SURF_MAX    (4 * PK_MAX_TOKEN)   /* longer surfaces are not cached (their norm is capped) */
+#define SURF_MAX    (3 * PK_MAX_TOKEN)   /* longer surfaces are not cached (their norm is capped) */
 #define CHUNK_SIZE  (64 * 1024)
 
 typedef struct chunk {
@@ -38,10 +38,18 @@ typedef struct form {
     uint64_t       hash;
 } form;
 
+/* A slot of the surface table: one half cache line, with short keys inline so that a lookup
+ * touches one line.  Keys longer than SURF_INLINE bytes live in the arena. */
+#define SURF_INLINE 22
 typedef struct surf {
-    uint64_t       hash;         /* 0: empty slot */
-    const uint8_t *key;
-    uint32_t       len, form;
+    uint32_t hash;               /* 0: empty slot */
+    uint32_t form;
+    uint8_t  len;                /* bytes of the key (SURF_MAX fits) */
+    uint8_t  kind;
+    union {
+        uint8_t        in[SURF_INLINE];
+        const uint8_t *ptr;
+    } key;
 } surf;
 
 typedef struct strset {
@@ -75,7 +83,7 @@ static inline uint64_t mix(uint64_t h)
     return h;
 }
 
-/* A fast hash of short keys; never 0. */
+/* A fast hash of short keys; never 0 in its low 32 bits. */
 static inline uint64_t key_hash(const uint8_t *p, size_t n, uint32_t kind)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n << 8) ^ kind;
@@ -97,7 +105,7 @@ static inline uint64_t key_hash(const uint8_t *p, size_t n, uint32_t kind)
         v = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
     }
     h = mix((h ^ v) * 0x94d049bb133111ebULL);
-    return h ? h : 1;
+    return (uint32_t)h ? h : h | 1;
 }
 
 /* ---- arena ---- */
@@ -381,8 +389,53 @@ static int surf_grow(pk_analyzer *a)
     return 0;
 }
 
-/* The form of a token span: cached by surface bytes; -1 when out of memory. */
-static long form_of_span(pk_analyzer *a, uint32_t kind, const uint8_t *p, size_t n)
+/* a[0..n) == b[0..n) for short keys, without a call; reads stay inside both. */
+static inline int key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n >= 8) {
+        while (n > 8) {
+            uint64_t x, y;
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y) return 0;
+            a += 8;
+            b += 8;
+            n -= 8;
+        }
+        uint64_t x, y;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t x, y, x2, y2;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&x2, a + n - 4, 4);
+        memcpy(&y2, b + n - 4, 4);
+        return x == y && x2 == y2;
+    }
+    for (size_t i = 0; i < n; i++) if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static inline const uint8_t *surf_key(const surf *s)
+{
+    return s->len <= SURF_INLINE ? s->key.in : s->key.ptr;
+}
+
+/* The surface hash of a span, and a prefetch of its slot (the lookup comes a token later). */
+static inline uint32_t span_hash(const pk_analyzer *a, uint32_t kind, const uint8_t *p, size_t n)
+{
+    if (n > SURF_MAX) return 0;
+    uint32_t h = (uint32_t)key_hash(p, n, kind);
+    __builtin_prefetch(&a->surf[h & (a->scap - 1)]);
+    return h;
+}
+
+/* The form of a token span with surface hash h (span_hash): cached by surface bytes; -1 when
+ * out of memory. */
+static long form_of_span_h(pk_analyzer *a, uint32_t kind, const uint8_t *p, size_t n, uint32_t h)
 {
     uint8_t norm[PK_MAX_TOKEN];
     int trunc;
@@ -390,33 +443,45 @@ static long form_of_span(pk_analyzer *a, uint32_t kind, const uint8_t *p, size_t
         size_t nl = tok_norm(kind, p, n, norm, sizeof norm, &trunc);
         return form_get(a, kind, norm, nl, trunc);
     }
-    uint64_t h = key_hash(p, n, kind);
     size_t mask = a->scap - 1, j = h & mask;
     for (;;) {
         const surf *s = &a->surf[j];
         if (!s->hash) break;
-        if (s->hash == h && s->len == n && memcmp(s->key, p, n) == 0 &&
-            (a->forms[s->form].flags & PK_TOK_KINDS) == kind)
+        if (s->hash == h && s->len == n && s->kind == kind && key_eq(surf_key(s), p, n))
             return s->form;
         j = (j + 1) & mask;
     }
     size_t nl = tok_norm(kind, p, n, norm, sizeof norm, &trunc);
     long fid = form_get(a, kind, norm, nl, trunc);
     if (fid < 0) return -1;
-    if ((a->sn + 1) * 2 > a->scap) {
+    /* the table stays at most 3/4 full */
+    if ((a->sn + 1) * 4 > a->scap * 3) {
         if (surf_grow(a)) return -1;
         mask = a->scap - 1;
         j = h & mask;
         while (a->surf[j].hash) j = (j + 1) & mask;
     }
-    /* the surface equals the norm most of the time: share the bytes */
-    const uint8_t *key;
-    const form *f = &a->forms[fid];
-    if (f->norm_len == n && memcmp(f->norm, p, n) == 0) key = (const uint8_t *)f->norm;
-    else if (!(key = (const uint8_t *)arena_str(a, p, n))) return -1;
-    a->surf[j] = (surf){h, key, (uint32_t)n, (uint32_t)fid};
+    surf *s = &a->surf[j];
+    memset(s, 0, sizeof *s);
+    if (n <= SURF_INLINE) {
+        memcpy(s->key.in, p, n);
+    } else {
+        /* a long surface usually equals its norm: share the bytes */
+        const form *f = &a->forms[fid];
+        if (f->norm_len == n && memcmp(f->norm, p, n) == 0) s->key.ptr = (const uint8_t *)f->norm;
+        else if (!(s->key.ptr = (const uint8_t *)arena_str(a, p, n))) return -1;
+    }
+    s->hash = h;
+    s->form = (uint32_t)fid;
+    s->len = (uint8_t)n;
+    s->kind = (uint8_t)kind;
     a->sn++;
     return fid;
+}
+
+static long form_of_span(pk_analyzer *a, uint32_t kind, const uint8_t *p, size_t n)
+{
+    return form_of_span_h(a, kind, p, n, (uint32_t)key_hash(p, n, kind));
 }
 
 static void fill_token(const pk_analyzer *a, uint32_t fid, pk_token *t)
@@ -541,22 +606,45 @@ pk_status pk_analyze(pk_analyzer *a, const char *text, size_t len, pk_token_fn c
     pk_status st = ready(a);
     if (st != PK_OK) return st;
     msg_clear(&a->msg);
+    /* A pipeline of three tokens hides the memory latency of the two cache tables: token k+2 is
+     * scanned and its surface slot prefetched, token k+1 is looked up and its form prefetched,
+     * and token k is handed to the callback. */
+    const uint8_t *p = (const uint8_t *)text;
     tok_state ts;
-    tok_span sp;
+    tok_span next, ready, cur;
+    uint32_t next_h = 0;
+    long ready_fid = -1, cur_fid = -1;
+    int have_next, have_ready, have_cur = 0;
     pk_token t;
     uint32_t pos = 0;
     tok_init(&ts, text, len);
-    while (tok_next(&ts, &sp)) {
-        long fid = form_of_span(a, sp.kind, (const uint8_t *)text + sp.start, sp.end - sp.start);
-        if (fid < 0) {
-            msg_set(&a->msg, "analyzer: out of memory at byte %zu (%zu forms cached)", sp.start, a->nforms);
-            return PK_ENOMEM;
+    have_next = tok_next(&ts, &next);
+    if (have_next) next_h = span_hash(a, next.kind, p + next.start, next.end - next.start);
+    for (;;) {
+        have_ready = 0;
+        if (have_next) {
+            ready = next;
+            ready_fid = form_of_span_h(a, ready.kind, p + ready.start, ready.end - ready.start, next_h);
+            if (ready_fid < 0) {
+                msg_set(&a->msg, "analyzer: out of memory at byte %zu (%zu forms cached)", ready.start, a->nforms);
+                return PK_ENOMEM;
+            }
+            __builtin_prefetch(&a->forms[ready_fid]);
+            have_ready = 1;
+            have_next = tok_next(&ts, &next);
+            if (have_next) next_h = span_hash(a, next.kind, p + next.start, next.end - next.start);
         }
-        fill_token(a, (uint32_t)fid, &t);
-        t.start = (uint32_t)sp.start;
-        t.end = (uint32_t)sp.end;
-        t.pos = pos++;
-        if (cb(ud, &t)) break;
+        if (have_cur) {
+            fill_token(a, (uint32_t)cur_fid, &t);
+            t.start = (uint32_t)cur.start;
+            t.end = (uint32_t)cur.end;
+            t.pos = pos++;
+            if (cb(ud, &t)) break;
+        }
+        if (!have_ready) break;
+        cur = ready;
+        cur_fid = ready_fid;
+        have_cur = 1;
     }
     return PK_OK;
 }

@@ -11,14 +11,17 @@
  * the vowel changes Swedish uses (fråga→fråge-, kyrka→kyrko-, gata→gatu-, arbete→arbets-), at a
  * cost.  The best split has the fewest parts, then the strongest evidence, then no tiny parts.
  *
- * A word the lexicon knows as a whole is only split on strong evidence into parts of three or
+ * A word the lexicon knows as a whole is only split on strong evidence into parts of four or
  * more letters that do not start with a particle (över-, under-, genom- ...): styrelsemöte and
- * ledningsgrupp split, föregående, bokföring and överlämning do not.  Proper nouns stay whole.
+ * ledningsgrupp split; ordförande, bokföring, föregående and överlämning do not.  Proper nouns
+ * stay whole.  Swedish writes a triple consonant double at a joint (remiss+svar = remissvar);
+ * the splitter lets a part end on the letter the next one starts with.
  * The supplement (rules/lexicon/sv.txt, compiled in) adds words, forces words whole, gives
  * explicit splits, and lists particles and surname endings (Eriksson, Bergström stay whole). */
 #include "compound.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +98,7 @@ struct lexicon {
     pk_buf     text;
     entry     *e;
     size_t     ne, cape;
-    uint32_t  *eslot;          /* entry index + 1; open addressing */
+    uint64_t  *eslot;          /* hash << 32 | entry index + 1; open addressing */
     size_t     ecap;
     bform     *b;
     size_t     nb, capb;
@@ -119,7 +122,26 @@ struct lexicon {
 
 /* ---- small helpers ---- */
 
-static uint32_t h32(const void *p, size_t n) { return (uint32_t)util_hash64(p, n, 0x6c6578696b6f6eULL); }
+/* A fast hash of short keys (words of at most LX_MAXW bytes). */
+static uint32_t h32(const void *key, size_t n)
+{
+    const uint8_t *p = key;
+    uint64_t h = 0x6c6578696b6f6eULL ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = (h ^ v) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+    h = (h ^ v) * 0x94d049bb133111ebULL;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    return (uint32_t)(h ^ (h >> 32));
+}
 
 static const uint8_t *key_of(const lexicon *lx, const entry *e) { return lx->text.p + e->key; }
 
@@ -168,12 +190,12 @@ static int text_add(lexicon *lx, const uint8_t *p, size_t n, uint32_t *off)
 static int ehash_grow(lexicon *lx)
 {
     size_t cap = lx->ecap ? lx->ecap * 2 : 1u << 16;
-    uint32_t *slots = pk_calloc(cap, sizeof *slots);
+    uint64_t *slots = pk_calloc(cap, sizeof *slots);
     if (!slots) return -1;
     for (size_t i = 0; i < lx->ne; i++) {
         size_t s = lx->e[i].hash & (cap - 1);
         while (slots[s]) s = (s + 1) & (cap - 1);
-        slots[s] = (uint32_t)i + 1;
+        slots[s] = (uint64_t)lx->e[i].hash << 32 | ((uint64_t)i + 1);
     }
     pk_free(lx->eslot);
     lx->eslot = slots;
@@ -202,24 +224,36 @@ static long entry_add(lexicon *lx, const uint8_t *key, size_t n, uint8_t bits)
     e->bits = bits;
     size_t s = e->hash & (lx->ecap - 1);
     while (lx->eslot[s]) s = (s + 1) & (lx->ecap - 1);
-    lx->eslot[s] = (uint32_t)lx->ne + 1;
+    lx->eslot[s] = (uint64_t)e->hash << 32 | ((uint64_t)lx->ne + 1);
     return (long)lx->ne++;
 }
 
 static void entry_set_flags(lexicon *lx, entry *e, const char *fl, size_t n)
 {
     for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        int l = tok_utf8_decode((const uint8_t *)fl + i, n - i, &cp);
-        if (!l) { i++; continue; }
-        i += (size_t)l;
-        if (cp < 128) e->flags[cp >> 6] |= 1ull << (cp & 63);
-        if (cp == lx->fl_begin) e->bits |= E_BEGIN;
-        if (cp == lx->fl_middle) e->bits |= E_MIDDLE;
-        if (cp == lx->fl_end) e->bits |= E_END;
-        if (cp == lx->fl_onlycpd) e->bits |= E_ONLYCPD;
-        if (cp == lx->fl_needaffix) e->bits |= E_NEEDAFFIX;
-        if (cp == lx->fl_forbidden) e->bits |= E_FORBIDDEN;
+        uint32_t cp = (uint8_t)fl[i];
+        if (cp < 0x80) {
+            i++;
+        } else {
+            int l = tok_utf8_decode((const uint8_t *)fl + i, n - i, &cp);
+            if (!l) { i++; continue; }
+            i += (size_t)l;
+            if (cp == lx->fl_needaffix) e->bits |= E_NEEDAFFIX;
+            if (cp == lx->fl_forbidden) e->bits |= E_FORBIDDEN;
+            continue;
+        }
+        e->flags[cp >> 6] |= 1ull << (cp & 63);
+    }
+    /* the compound flags, when they are ASCII (as in hunspell-sv) */
+    static const struct { size_t off; uint8_t bit; } special[] = {
+        {offsetof(lexicon, fl_begin), E_BEGIN},       {offsetof(lexicon, fl_middle), E_MIDDLE},
+        {offsetof(lexicon, fl_end), E_END},           {offsetof(lexicon, fl_onlycpd), E_ONLYCPD},
+        {offsetof(lexicon, fl_needaffix), E_NEEDAFFIX}, {offsetof(lexicon, fl_forbidden), E_FORBIDDEN},
+    };
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) {
+        uint32_t f;
+        memcpy(&f, (const char *)lx + special[k].off, sizeof f);
+        if (f && f < 128 && (e->flags[f >> 6] >> (f & 63) & 1u)) e->bits |= special[k].bit;
     }
 }
 
@@ -231,11 +265,11 @@ static int entries_of(const lexicon *lx, const uint8_t *w, size_t n, const entry
     size_t mask = lx->ecap - 1, s = h & mask;
     int k = 0;
     for (size_t probes = 0; probes <= mask; probes++) {
-        uint32_t v = lx->eslot[s];
+        uint64_t v = lx->eslot[s];
         if (!v) break;
-        const entry *e = &lx->e[v - 1];
-        if (e->hash == h && e->len == n && memcmp(key_of(lx, e), w, n) == 0) {
-            if (k < max) out[k++] = e;
+        if ((uint32_t)(v >> 32) == h) {   /* the entry itself is read only on a hash match */
+            const entry *e = &lx->e[(uint32_t)v - 1];
+            if (e->len == n && memcmp(key_of(lx, e), w, n) == 0 && k < max) out[k++] = e;
         }
         s = (s + 1) & mask;
     }
@@ -701,8 +735,26 @@ static int load_aff(lexicon *lx, const char *path, char *t, size_t n, char **err
 /* Casefold a dictionary word that must consist of letters only; 0 when it does not. */
 static size_t fold_word(const uint8_t *w, size_t n, uint8_t *out, int *proper)
 {
-    if (n == 0) return 0;
-    for (size_t i = 0; i < n;) {
+    if (n == 0 || n > LX_MAXW) return 0;
+    /* the common case: ASCII letters and Latin-1 letters (U+00C0..U+00FF but for × and ÷) */
+    size_t i = 0;
+    *proper = (w[0] >= 'A' && w[0] <= 'Z') || (n > 1 && w[0] == 0xC3 && w[1] >= 0x80 && w[1] <= 0x9E);
+    while (i < n) {
+        uint8_t c = w[i];
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') { out[i] = (uint8_t)(c | 0x20); i++; continue; }
+        if (c == 0xC3 && i + 1 < n && w[i + 1] >= 0x80 && w[i + 1] <= 0xBF && w[i + 1] != 0x97 &&
+            w[i + 1] != 0xB7) {
+            uint8_t b = w[i + 1];
+            out[i] = c;
+            out[i + 1] = (b <= 0x9E && b != 0x9F) ? (uint8_t)(b + 0x20) : b;
+            if (b == 0x9F) break;   /* ß folds to "ss": the general path */
+            i += 2;
+            continue;
+        }
+        break;
+    }
+    if (i == n) return n;
+    for (i = 0; i < n;) {
         uint32_t cp;
         int l = tok_utf8_decode(w + i, n - i, &cp);
         if (!l || !tok_is_letter(cp)) return 0;
@@ -722,12 +774,19 @@ static int load_dic(lexicon *lx, const char *path, const char *t, size_t n, char
     size_t i = 0;
     int first = 1;
     while (i < n) {
-        size_t j = i;
-        while (j < n && t[j] != '\n') j++;
+        /* one pass over the line: its end, the first slash after the first byte, any blank */
+        size_t j = i, slash_at = 0;
+        int blank = 0;
+        for (; j < n && t[j] != '\n'; j++) {
+            char c = t[j];
+            if (c == '/' && !slash_at && j > i) slash_at = j;
+            else if (c == ' ' || c == '\t') blank = 1;
+        }
         size_t e = j;
         if (e > i && t[e - 1] == '\r') e--;
         const char *line = t + i;
         size_t ll = e - i;
+        const char *slash = slash_at && slash_at < e ? t + slash_at : NULL;
         i = j + 1;
         if (first) {
             first = 0;
@@ -735,8 +794,7 @@ static int load_dic(lexicon *lx, const char *path, const char *t, size_t n, char
             while (d < ll && is_ascii_digit((unsigned char)line[d])) d++;
             if (d == ll && d > 0) continue;   /* the count line */
         }
-        if (ll == 0 || memchr(line, ' ', ll) || memchr(line, '\t', ll)) continue;
-        const char *slash = ll > 1 ? memchr(line + 1, '/', ll - 1) : NULL;
+        if (ll == 0 || blank) continue;
         size_t wl = slash ? (size_t)(slash - line) : ll;
         if (wl && line[wl - 1] == '\\') continue;
         uint8_t key[LX_MAXW];

@@ -10,8 +10,9 @@
  *            thousands groups ("30.000", "30 000" with a no-break or thin space), normalised
  *            without the grouping ("30000").
  *   date     ISO "2021-08-20" with a valid month and day.
- *   time     "08:30", "8:30"; "8.30" only right after "kl"/"klockan" or after a time and a dash
- *            ("kl 8.30-10.15"); normalised to "08:30".
+ *   time     "08:30", "8:30"; "8.30" only right after "kl"/"klockan", after a time and a dash
+ *            ("kl 8.30-10.15"), before a dash and a time ("13.00-15.00"), or with a leading zero
+ *            ("08.30"); normalised to "08:30".
  *   section  "§ 12", "§12", "§§ 12": one token "§12".
  * Everything else, and every byte that is not valid UTF-8, separates tokens. */
 #include "tokenizer.h"
@@ -21,7 +22,8 @@
 
 #include "protokoll.h"
 
-enum { C_SEP = 0, C_ALPHA, C_DIGIT, C_HIGH };
+/* ordered so that "letter or digit" is one comparison: cls >= C_ALPHA */
+enum { C_SEP = 0, C_HIGH, C_ALPHA, C_DIGIT };
 
 static const uint8_t cls[256] = {
     ['0'] = C_DIGIT, ['1'] = C_DIGIT, ['2'] = C_DIGIT, ['3'] = C_DIGIT, ['4'] = C_DIGIT,
@@ -211,11 +213,25 @@ static int abbreviation(const uint8_t *p, size_t a, size_t b)
     return letters > 0;
 }
 
+/* U+00C0..U+00FF (lead byte 0xC3) are letters except × and ÷: å ä ö é ü without a table. */
+static inline int latin1_letter(const uint8_t *p, size_t n, size_t j)
+{
+    if (j + 1 >= n || p[j] != 0xC3) return 0;
+    uint8_t b = p[j + 1];
+    return b >= 0x80 && b <= 0xBF && b != 0x97 && b != 0xB7;
+}
+
 static size_t scan_word(const uint8_t *p, size_t n, size_t i)
 {
     size_t j = i;
     while (j < n) {
+        /* the common case first: a run of ASCII letters and digits */
+        const uint8_t *q = p + j, *end = p + n;
+        while (q < end && cls[*q] >= C_ALPHA) q++;
+        j = (size_t)(q - p);
+        if (j >= n) break;
         uint8_t c = p[j];
+        if (c == 0xC3 && latin1_letter(p, n, j)) { j += 2; continue; }
         if (c < 0x80) {
             uint8_t k = cls[c];
             if (k == C_ALPHA) { j++; continue; }
@@ -357,6 +373,18 @@ static int dash_follows(const uint8_t *p, size_t n, size_t i)
     return l && (cp == CP_ENDASH || cp == CP_EMDASH);
 }
 
+/* At i (after a time): a dash, then "H.MM" or "HH:MM"? */
+static int time_range_follows(const uint8_t *p, size_t n, size_t i)
+{
+    if (!dash_follows(p, n, i)) return 0;
+    while (i < n && p[i] == ' ') i++;
+    if (i < n && p[i] == '-') i++;
+    else i += 3;   /* an en or em dash */
+    while (i < n && p[i] == ' ') i++;
+    size_t d = digits_from(p, n, i) - i;
+    return d && (time_at(p, n, i, d, '.') || time_at(p, n, i, d, ':'));
+}
+
 static int is_kl(const uint8_t *p, size_t a, size_t b)
 {
     size_t n = b - a;
@@ -374,9 +402,13 @@ int tok_next(tok_state *s, tok_span *t)
     const uint8_t *p = s->p;
     size_t n = s->n, i = s->i;
     while (i < n) {
+        if (cls[p[i]] == C_SEP) {
+            i++;
+            while (i < n && cls[p[i]] == C_SEP) i++;
+            if (i >= n) break;
+        }
         uint8_t c = p[i];
         uint8_t k = cls[c];
-        if (k == C_SEP) { i++; continue; }
         t->start = i;
         if (k == C_ALPHA) {
             t->kind = PK_TOK_WORD;
@@ -392,7 +424,13 @@ int tok_next(tok_state *s, tok_span *t)
             } else {
                 size_t d = digits_from(p, n, i) - i;
                 e = time_at(p, n, i, d, ':');
-                if (!e && s->expect_time) e = time_at(p, n, i, d, '.');
+                if (!e) {
+                    /* "8.30" is a time after "kl", with a leading zero ("08.30"), or before a
+                     * dash and another such time ("13.00-15.00"); otherwise a number */
+                    size_t t1 = time_at(p, n, i, d, '.');
+                    if (t1 && (s->expect_time || (d == 2 && p[i] == '0') || time_range_follows(p, n, t1)))
+                        e = t1;
+                }
                 if (e) {
                     t->kind = PK_TOK_TIME;
                 } else if (letter_at(p, n, i + d)) {
@@ -409,6 +447,13 @@ int tok_next(tok_state *s, tok_span *t)
             return 1;
         }
         /* a byte >= 0x80 */
+        if (c == 0xC3 && latin1_letter(p, n, i)) {
+            t->kind = PK_TOK_WORD;
+            t->end = scan_word(p, n, i);
+            s->expect_time = 0;
+            s->i = t->end;
+            return 1;
+        }
         uint32_t cp;
         int l = tok_utf8_decode(p + i, n - i, &cp);
         if (!l) { i++; continue; }

@@ -62,6 +62,11 @@ printf 'beslut\n' >"$TMP/stop.txt"
 "$PK" analyze --json --stopwords "$TMP/stop.txt" --no-compounds "beslut och" >"$TMP/s.json"
 check custom_stopwords grep -q '"text":"beslut"[^}]*"stopword":true' "$TMP/s.json"
 check custom_stopwords_och grep -q '"text":"och"[^}]*"stopword":false' "$TMP/s.json"
-printf '\377\376 ok\n' | "$PK" analyze --json - >"$TMP/b.json"; rc=$?
+# TEXT is analysed as given: invalid bytes separate tokens
+"$PK" analyze --json "$(printf '\377\376 ok')" >"$TMP/b.json"; rc=$?
 check invalid_bytes test $rc -eq 0
 check invalid_bytes_token grep -q '"text":"ok","start":3,"end":5' "$TMP/b.json"
+# stdin is read as a document: a Latin-1 file is decoded
+printf 'M\366tet beslutade\n' | "$PK" analyze --json - >"$TMP/l.json"; rc=$?
+check stdin_latin1 test $rc -eq 0
+check stdin_latin1_word grep -q '"text":"Mötet","start":0,"end":6' "$TMP/l.json"

@@ -128,6 +128,15 @@ static void numbers_dates_times_sections(void)
     for (int i = 0; i < r->n; i++)
         if (r->t[i].end - r->t[i].start == 4 && memcmp(s + r->t[i].start, "8.30", 4) == 0) last_830 = i;
     CHECK(last_830 >= 0 && KIND(r->t[last_830].flags) == PK_TOK_NUMBER);
+    /* a time range and a leading zero make times without "kl"; prices stay numbers */
+    const char *tr = "Tid 13.00-15.00, 08.30, 1.50 kr, 9.30 \xe2\x80\x93 10.00";
+    r = analyze(tr);
+    CHECK((t = find(r, tr, "13.00")) && KIND(t->flags) == PK_TOK_TIME && strcmp(t->norm, "13:00") == 0);
+    CHECK((t = find(r, tr, "15.00")) && KIND(t->flags) == PK_TOK_TIME);
+    CHECK((t = find(r, tr, "08.30")) && KIND(t->flags) == PK_TOK_TIME);
+    CHECK((t = find(r, tr, "1.50")) && KIND(t->flags) == PK_TOK_NUMBER);
+    CHECK((t = find(r, tr, "9.30")) && KIND(t->flags) == PK_TOK_TIME);
+    CHECK((t = find(r, tr, "10.00")) && KIND(t->flags) == PK_TOK_TIME);
     /* invalid dates are not dates */
     const char *bad = "2021-13-45";
     r = analyze(bad);
@@ -417,6 +426,48 @@ static void bad_arguments(void)
     CHECK(pk_analyzer_identity(NULL)[0] == 0);
 }
 
+/* ---- threads: one analyzer each, sharing the compound lexicon ---- */
+
+#include <pthread.h>
+
+static const char *thread_text =
+    "Elektrifieringsfrågan diskuterades på planeringskonferensen. Ledningsgruppsmötet beslutade "
+    "att Södertörnskommunerna ska ta fram en kommunikationsplan senast 2021-09-08 kl 15.00.";
+
+static int sum_cb(void *ud, const pk_token *t)
+{
+    uint64_t *h = ud;
+    *h = util_hash64(t->norm, t->norm_len, *h);
+    *h = util_hash64(t->stem, t->stem_len, *h);
+    for (uint32_t i = 0; i < t->nparts; i++) *h = util_hash64(t->parts[i].text, t->parts[i].text_len, *h);
+    return 0;
+}
+
+static void *thread_main(void *arg)
+{
+    uint64_t *h = arg;
+    pk_analyzer *a = NULL;
+    if (pk_analyzer_new(NULL, &a) != PK_OK) return NULL;
+    for (int i = 0; i < 50; i++) {
+        uint64_t one = 0;
+        if (pk_analyze(a, thread_text, strlen(thread_text), sum_cb, &one) != PK_OK) break;
+        if (i == 0) *h = one;
+        else if (one != *h) { *h = 0; break; }
+    }
+    pk_analyzer_free(a);
+    return NULL;
+}
+
+static void threads_share_the_lexicon(void)
+{
+    uint64_t want = 0, got[4] = {0, 0, 0, 0};
+    CHECK(pk_analyze(an, thread_text, strlen(thread_text), sum_cb, &want) == PK_OK);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) CHECK(pthread_create(&th[i], NULL, thread_main, &got[i]) == 0);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) CHECK(got[i] == want && want != 0);
+}
+
 /* ---- allocation failures: fail the Nth allocation, for every N, and demand a clean error ---- */
 
 static long fail_at, alloc_count;
@@ -493,6 +544,7 @@ int main(void)
     RUN(json_shape);
     RUN(identity_string);
     RUN(bad_arguments);
+    RUN(threads_share_the_lexicon);
     RUN(oom_every_allocation);
     pk_analyzer_free(an);
     TEST_MAIN_END();

@@ -1,5 +1,7 @@
 /* cmd_analyze.c — `protokoll analyze [--json] TEXT|-`: the tokens of a text with offsets, norms,
- * stems, stopword flags and compound parts, so that a user can see why a query matched. */
+ * stems, stopword flags and compound parts, so that a user can see why a query matched.  TEXT is
+ * analysed as given (the arguments joined by spaces); "-" reads a document from stdin through
+ * the reader (encodings repaired, NFC, markup reduced), so offsets are into the reader's text. */
 #include "cli.h"
 
 #include <errno.h>
@@ -48,7 +50,8 @@ static int row(void *ud, const pk_token *t)
     cell(t->norm, t->norm_len, 24);
     cell(t->stem, t->stem_len, 20);
     const char *stop = (t->flags & PK_TOK_STOP) ? "stop" : (t->flags & PK_TOK_CAPPED) ? "capped" : "";
-    cell(stop, strlen(stop), 4);
+    if (t->nparts) cell(stop, strlen(stop), 4);
+    else fputs(stop, stdout);
     for (uint32_t i = 0; i < t->nparts; i++) {
         if (i) fputc('+', stdout);
         fwrite(t->parts[i].text, 1, t->parts[i].text_len, stdout);
@@ -123,11 +126,27 @@ int cmd_analyze(int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     if (nargs == 1 && strcmp(args[0], "-") == 0) {
-        text = read_stdin(&len);
-        if (!text) {
+        /* stdin is a document: decoded and normalised by the reader, as the indexer sees it */
+        size_t raw_len = 0;
+        char *raw = read_stdin(&raw_len);
+        if (!raw) {
             cli_error("reading stdin", strerror(errno ? errno : EIO));
             return EXIT_FAIL;
         }
+        pk_doc *doc = NULL;
+        char *err = NULL;
+        pk_status st = pk_doc_from_memory("-", (const uint8_t *)raw, raw_len, &doc, &err);
+        free(raw);
+        if (st != PK_OK) {
+            cli_error("stdin", err ? err : pk_strerror(st));
+            pk_free(err);
+            return EXIT_FAIL;
+        }
+        len = doc->len;
+        text = malloc(len + 1);
+        if (text) memcpy(text, doc->text, len + 1);
+        pk_doc_free(doc);
+        if (!text) { cli_error("analyze", strerror(ENOMEM)); return EXIT_FAIL; }
     } else {
         for (int i = 0; i < nargs; i++) len += strlen(args[i]) + 1;
         text = malloc(len + 1);
