@@ -55,6 +55,7 @@ struct pk_index {
     int          pm_ready;
     size_t       mem_budget;   /* bytes of postings buffered before a flush */
     int          dirty;        /* man differs from the committed manifest */
+    int          async_store;  /* new segments compress stored blocks in a thread of their own */
     uint64_t     run_added, run_replaced, run_deleted;
 };
 

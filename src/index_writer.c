@@ -92,6 +92,7 @@ static pk_status ixbuf_new(pk_index *ix, ixbuf **out)
     b->seg_id = ix->man.next_seg;
     pk_status st = segw_open(ix->dir, b->seg_id, ix->man.identity, &ix->msg, &b->w);
     if (st) { ixbuf_free(b); return st; }
+    if (ix->async_store) segw_async(b->w);
     ix->man.next_seg++;
     *out = b;
     return PK_OK;
@@ -147,7 +148,7 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
         const ixterm *it = &d->terms[t];
         if (it->npos == 0) continue;
         uint32_t tid;
-        int r = strtab_intern(&b->terms, d->keys + it->key_off, it->key_len, &tid);
+        int r = strtab_intern_h(&b->terms, d->keys + it->key_off, it->key_len, it->hash, &tid);
         if (r < 0) goto oom;
         if (r == 1) {
             if (tid >= b->tpcap) {
@@ -164,7 +165,7 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     for (uint32_t f = 0; f < d->nforms; f++) {
         const ixform *fm = &d->forms[f];
         uint32_t fid;
-        int r = strtab_intern(&b->forms, d->keys + fm->norm_off, fm->norm_len, &fid);
+        int r = strtab_intern_h(&b->forms, d->keys + fm->norm_off, fm->norm_len, fm->hash, &fid);
         if (r < 0) goto oom;
         if (r == 0) { b->fx[fid].flags |= fm->flags; continue; }
         if (fid >= b->fxcap) {

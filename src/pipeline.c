@@ -238,13 +238,21 @@ static pk_status write_one(run *r, job *j)
 }
 
 /* A worker's analyzer, extractor and builder, and the run it serves. */
-typedef struct ctx_slot { worker_ctx ctx; run *r; } ctx_slot;
+typedef struct ctx_slot { worker_ctx ctx; run *r; int ready; } ctx_slot;
+
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg);
 
 static void *worker_main(void *arg)
 {
     ctx_slot *slot = arg;
     worker_ctx *w = &slot->ctx;
     run *r = slot->r;
+    if (!slot->ready) {
+        /* analyzers and extractors load their data in parallel, one per thread */
+        pk_msg m;
+        if (ctx_init(r->opts, w, &m) != PK_OK) return NULL;   /* the other workers carry on */
+        slot->ready = 1;
+    }
     pthread_mutex_lock(&r->mu);
     for (;;) {
         while (!r->stop && r->next_work == r->fed && !r->feeding_done) pthread_cond_wait(&r->cv_work, &r->mu);
@@ -330,18 +338,18 @@ static void ctx_free(worker_ctx *c)
     ixdoc_builder_free(c->b);
 }
 
-static pk_status ctx_init(pk_index *ix, const pk_index_opts *opts, worker_ctx *c)
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
 {
     memset(c, 0, sizeof *c);
     pk_status st = pk_analyzer_new(NULL, &c->an);
-    if (st) { msg_set(&ix->msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
+    if (st) { msg_set(msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
     st = pk_extractor_new(opts ? opts->rules_path : NULL, &c->ex);
     if (st) {
-        msg_set(&ix->msg, "cannot load the extraction rules: %s", c->ex ? pk_extractor_errmsg(c->ex) : pk_strerror(st));
+        msg_set(msg, "cannot load the extraction rules: %s", pk_extractor_errmsg(c->ex));
         return st;
     }
     st = ixdoc_builder_new(&c->b);
-    if (st) msg_set(&ix->msg, "out of memory");
+    if (st) msg_set(msg, "out of memory");
     return st;
 }
 
@@ -364,13 +372,13 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     size_t mem_mb = opts && opts->mem_mb ? opts->mem_mb : 256;
     ix->mem_budget = mem_mb > SIZE_MAX / (1u << 20) ? SIZE_MAX : mem_mb << 20;
     ix->run_added = ix->run_replaced = 0;
+    ix->async_store = njobs > 1;
 
     ctx_slot *slots = pk_calloc((size_t)njobs, sizeof *slots);
     if (!slots) return PK_ENOMEM;
-    for (int i = 0; i < njobs && !st; i++) {
-        slots[i].r = &r;
-        st = ctx_init(ix, opts, &slots[i].ctx);
-    }
+    for (int i = 0; i < njobs; i++) slots[i].r = &r;
+    st = ctx_init(opts, &slots[0].ctx, &ix->msg);
+    slots[0].ready = !st;
     if (!st) st = ix_check_identity(ix, pk_analyzer_identity(slots[0].ctx.an));
     if (!st) st = ix_pathmap_ready(ix);
     if (!st && (st = pk_reader_new(&r.rd))) msg_set(&ix->msg, "out of memory");
@@ -449,6 +457,7 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     }
 done:
     ix->pm_ready = 0;
+    ix->async_store = 0;
     pk_reader_free(r.rd);
     pk_free(r.ring);
     for (int i = 0; i < njobs; i++) ctx_free(&slots[i].ctx);

@@ -4,6 +4,7 @@
 #include "segment.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -78,6 +79,14 @@ struct segw {
     pk_buf    sblock, cbuf, bidx;
     uint32_t  sblock_docs, stored_docs;
     uint64_t  blks_off;
+    /* compression of stored blocks in a thread of its own (segw_async) */
+    int       async, cstarted, cstop, spend_full;
+    pthread_t cth;
+    pthread_mutex_t cmu;
+    pthread_cond_t  ccv;
+    pk_buf    spend;
+    uint32_t  spend_docs, spend_first;
+    pk_status cst;
     /* documents */
     pk_buf    docs, dgroup, dgrp, prev_path, prev_body;
     uint32_t  ndocs, group_docs, group_first;
@@ -136,6 +145,7 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
                       &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev,
                       &w->dblk, &w->fblk, &w->dfirst, &w->ffirst};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_init(bufs[i]);
+    buf_init(&w->spend);
     w->info.first_date = w->info.last_date = PK_NODATE;
     w->z.zalloc = w->zd.zalloc = w->zk.zalloc = z_alloc;
     w->z.zfree = w->zd.zfree = w->zk.zfree = z_free;
@@ -169,9 +179,13 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     return PK_OK;
 }
 
+static void stop_compressor(segw *w);
+
 void segw_abort(segw *w)
 {
     if (!w) return;
+    stop_compressor(w);
+    buf_free(&w->spend);
     ixfw_abort(w->ix);
     ixfw_abort(w->pos);
     ixfw_abort(w->sto);
@@ -202,42 +216,120 @@ static void unlink_segment(const char *dir, uint64_t id)
 
 size_t segw_mem(const segw *w)
 {
-    return w->sblock.cap + w->cbuf.cap + w->bidx.cap + w->docs.cap + w->dgroup.cap + w->dgrp.cap +
+    return w->sblock.cap * 2 + (w->async ? SEG_STORE_BLOCK * 2 : w->cbuf.cap) + w->docs.cap + w->dgroup.cap + w->dgrp.cap +
            w->tdocs.cap + w->tpos.cap + w->tskip.cap + w->dict.cap + w->didx.cap + w->form.cap +
            w->fidx.cap + w->dblk.cap + w->fblk.cap + w->bposcap * 4 + w->valcap * 4 + w->capper * sizeof(period);
 }
 
 /* ---- stored ---- */
 
-static void put_bidx(segw *w, uint32_t first, uint32_t ndocs, uint64_t off, size_t clen, size_t ulen)
+static pk_status put_bidx(segw *w, uint32_t first, uint32_t ndocs, uint64_t off, size_t clen, size_t ulen)
 {
-    if (clen > UINT32_MAX || ulen > UINT32_MAX) { w_fail(w, PK_ELIMIT, "stored block over 4 GiB"); return; }
+    if (clen > UINT32_MAX || ulen > UINT32_MAX) return PK_ELIMIT;
     buf_put_u32le(&w->bidx, first);
     buf_put_u32le(&w->bidx, ndocs);
     buf_put_u64le(&w->bidx, off);
     buf_put_u32le(&w->bidx, (uint32_t)clen);
     buf_put_u32le(&w->bidx, (uint32_t)ulen);
-    if (w->bidx.err) w_oom(w);
+    return w->bidx.err ? PK_ENOMEM : PK_OK;
+}
+
+/* Compress one stored block and append it to the .sto file and its index. */
+static pk_status compress_block(segw *w, const pk_buf *blk, uint32_t first, uint32_t ndocs)
+{
+    if (blk->err) return PK_ENOMEM;
+    uLong bound = deflateBound(&w->z, (uLong)blk->n);
+    w->cbuf.n = 0;
+    if (buf_reserve(&w->cbuf, bound)) return PK_ENOMEM;
+    deflateReset(&w->z);
+    w->z.next_in = blk->p;
+    w->z.avail_in = (uInt)blk->n;
+    w->z.next_out = w->cbuf.p;
+    w->z.avail_out = (uInt)bound;
+    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) return PK_EIO;
+    size_t clen = bound - w->z.avail_out;
+    pk_status st = put_bidx(w, first, ndocs, w->blks_off, clen, blk->n);
+    if (st) return st;
+    ixfw_write(w->sto, w->cbuf.p, clen);
+    w->blks_off += clen;
+    return PK_OK;
+}
+
+static const char *store_error(pk_status st)
+{
+    return st == PK_ENOMEM ? "out of memory" : st == PK_ELIMIT ? "stored block over 4 GiB" : "compression failed";
+}
+
+static void *compressor_main(void *arg)
+{
+    segw *w = arg;
+    pthread_mutex_lock(&w->cmu);
+    for (;;) {
+        while (!w->spend_full && !w->cstop) pthread_cond_wait(&w->ccv, &w->cmu);
+        if (!w->spend_full) break;
+        pthread_mutex_unlock(&w->cmu);
+        pk_status st = w->cst ? PK_OK : compress_block(w, &w->spend, w->spend_first, w->spend_docs);
+        pthread_mutex_lock(&w->cmu);
+        if (st && !w->cst) w->cst = st;
+        w->spend.n = 0;
+        w->spend_full = 0;
+        pthread_cond_broadcast(&w->ccv);
+    }
+    pthread_mutex_unlock(&w->cmu);
+    return NULL;
+}
+
+static void stop_compressor(segw *w)
+{
+    if (!w->cstarted) return;
+    pthread_mutex_lock(&w->cmu);
+    w->cstop = 1;
+    pthread_cond_broadcast(&w->ccv);
+    pthread_mutex_unlock(&w->cmu);
+    pthread_join(w->cth, NULL);
+    pthread_cond_destroy(&w->ccv);
+    pthread_mutex_destroy(&w->cmu);
+    w->cstarted = 0;
+    w->async = 0;
+    if (w->cst) w_fail(w, w->cst, store_error(w->cst));
+}
+
+void segw_async(segw *w)
+{
+    if (w->cstarted || w->stored_docs) return;
+    if (pthread_mutex_init(&w->cmu, NULL) != 0) return;
+    if (pthread_cond_init(&w->ccv, NULL) != 0) { pthread_mutex_destroy(&w->cmu); return; }
+    if (pthread_create(&w->cth, NULL, compressor_main, w) != 0) {
+        pthread_cond_destroy(&w->ccv);
+        pthread_mutex_destroy(&w->cmu);
+        return;
+    }
+    w->cstarted = 1;
+    w->async = 1;
 }
 
 static void flush_sblock(segw *w)
 {
     if (w->sblock_docs == 0 || w->st) return;
-    if (w->sblock.err) { w_oom(w); return; }
-    uLong bound = deflateBound(&w->z, (uLong)w->sblock.n);
-    w->cbuf.n = 0;
-    if (buf_reserve(&w->cbuf, bound)) { w_oom(w); return; }
-    deflateReset(&w->z);
-    w->z.next_in = w->sblock.p;
-    w->z.avail_in = (uInt)w->sblock.n;
-    w->z.next_out = w->cbuf.p;
-    w->z.avail_out = (uInt)bound;
-    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) { w_fail(w, PK_EIO, "compression failed"); return; }
-    size_t clen = bound - w->z.avail_out;
-    put_bidx(w, w->stored_docs - w->sblock_docs, w->sblock_docs, w->blks_off, clen, w->sblock.n);
-    ixfw_write(w->sto, w->cbuf.p, clen);
-    w->blks_off += clen;
+    uint32_t first = w->stored_docs - w->sblock_docs;
+    if (!w->async) {
+        pk_status st = compress_block(w, &w->sblock, first, w->sblock_docs);
+        if (st) { w_fail(w, st, store_error(st)); return; }
+    } else {
+        /* hand the block to the compressor and keep filling the other buffer */
+        pthread_mutex_lock(&w->cmu);
+        while (w->spend_full) pthread_cond_wait(&w->ccv, &w->cmu);
+        pk_buf t = w->spend;
+        w->spend = w->sblock;
+        w->sblock = t;
+        w->spend_first = first;
+        w->spend_docs = w->sblock_docs;
+        w->spend_full = 1;
+        pthread_cond_broadcast(&w->ccv);
+        pthread_mutex_unlock(&w->cmu);
+    }
     w->sblock.n = 0;
+    w->sblock.err = 0;
     w->sblock_docs = 0;
 }
 
@@ -259,7 +351,9 @@ void segw_store_block(segw *w, const uint8_t *c, size_t clen, uint32_t ulen, uin
 {
     if (w->st) return;
     flush_sblock(w);
-    put_bidx(w, w->stored_docs, ndocs, w->blks_off, clen, ulen);
+    stop_compressor(w);
+    pk_status st = put_bidx(w, w->stored_docs, ndocs, w->blks_off, clen, ulen);
+    if (st) { w_fail(w, st, store_error(st)); return; }
     ixfw_write(w->sto, c, clen);
     w->blks_off += clen;
     w->stored_docs += ndocs;
@@ -611,6 +705,7 @@ pk_status segw_finish(segw *w, seg_info *info)
 {
     if (w->in_term) w_fail(w, PK_EINVAL, "term left open");
     flush_sblock(w);
+    stop_compressor(w);
     flush_dgroup(w);
     close_kblock(w, &w->dblk, &w->dict, &w->didx, &w->dfirst);
     close_kblock(w, &w->fblk, &w->form, &w->fidx, &w->ffirst);

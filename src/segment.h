@@ -78,6 +78,8 @@ typedef struct seg_docmeta {
 
 /* Start writing segment `id` (three files) in dir; errors go to msg. */
 pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *msg, segw **out);
+/* Compress stored blocks in a thread of its own from now on (before the first document). */
+void      segw_async(segw *w);
 /* Add the next document: its table entry and its stored record and text. */
 void      segw_doc(segw *w, const seg_docmeta *m, const char *rec, size_t rec_len,
                    const char *text, size_t text_len);
