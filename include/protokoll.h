@@ -334,8 +334,11 @@ typedef struct pk_index_summary {
 /* Add paths (files, folders, .gz, "-") to an index opened for writing.  New files are added,
  * changed files (same path, other content hash) replace their older version, unchanged files are
  * skipped.  Unreadable inputs are reported through opts->progress and skipped; the rest is
- * committed.  Returns PK_OK when the commit succeeded, even when inputs were skipped
- * (summary->docs_skipped tells). */
+ * committed (after every flush of the postings buffer, and at the end), together with any
+ * pk_index_delete before the call; then the merge policy runs.  npaths may be 0 (commit the
+ * deletions only).  The same inputs give byte-identical index files whatever opts->jobs.
+ * Returns PK_OK when the commit succeeded, even when inputs were skipped (summary->docs_skipped
+ * tells).  opts and summary may be NULL. */
 pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npaths,
                              const pk_index_opts *opts, pk_index_summary *summary);
 

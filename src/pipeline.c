@@ -131,7 +131,9 @@ typedef struct run {
     pthread_cond_t       cv_work, cv_done, cv_space;
     job                 *ring;        /* window slots, indexed by seq % window */
     size_t               window;
-    uint64_t             fed, next_work, written;
+    uint64_t             fed, written;
+    uint64_t            *wq;          /* documents waiting for a worker: their seq, FIFO */
+    uint64_t             wq_head, wq_tail;
     int                  feeding_done, stop;
     worker_ctx          *ctx;
     int                  njobs;
@@ -255,10 +257,12 @@ static void *worker_main(void *arg)
     }
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        while (!r->stop && r->next_work == r->fed && !r->feeding_done) pthread_cond_wait(&r->cv_work, &r->mu);
-        if (r->stop || (r->next_work == r->fed && r->feeding_done)) break;
-        job *j = &r->ring[r->next_work % r->window];
-        r->next_work++;
+        /* only documents to analyze are queued: a job that is ready from the start (unchanged,
+         * failed) may be written and its slot reused before any worker would look at it */
+        while (!r->stop && r->wq_head == r->wq_tail && !r->feeding_done) pthread_cond_wait(&r->cv_work, &r->mu);
+        if (r->stop || (r->wq_head == r->wq_tail && r->feeding_done)) break;
+        job *j = &r->ring[r->wq[r->wq_head % r->window] % r->window];
+        r->wq_head++;
         pthread_mutex_unlock(&r->mu);
         work_one(w, j);
         pthread_mutex_lock(&r->mu);
@@ -284,6 +288,7 @@ static void *feeder_main(void *arg)
         if (!more) break;
         j->seq = r->fed;
         if (j->kind != JOB_DOC) j->ready = 1;
+        else r->wq[r->wq_tail++ % r->window] = r->fed;
         r->fed++;
         pthread_cond_broadcast(&r->cv_work);
         pthread_cond_broadcast(&r->cv_done);
@@ -376,6 +381,7 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
 
     ctx_slot *slots = pk_calloc((size_t)njobs, sizeof *slots);
     if (!slots) return PK_ENOMEM;
+    if (npaths == 0) goto commit;   /* deletions only */
     for (int i = 0; i < njobs; i++) slots[i].r = &r;
     st = ctx_init(opts, &slots[0].ctx, &ix->msg);
     slots[0].ready = !st;
@@ -402,7 +408,8 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     } else {
         r.window = (size_t)njobs * 4 + 4;
         r.ring = pk_calloc(r.window, sizeof *r.ring);
-        if (!r.ring) { st = PK_ENOMEM; goto done; }
+        r.wq = pk_calloc(r.window, sizeof *r.wq);
+        if (!r.ring || !r.wq) { st = PK_ENOMEM; goto done; }
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv_work, NULL);
         pthread_cond_init(&r.cv_done, NULL);
@@ -448,6 +455,7 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
         pthread_mutex_destroy(&r.mu);
     }
     /* commit what was added, even after a failure of one document */
+commit:
     {
         char keep[sizeof ix->msg.text];
         memcpy(keep, ix->msg.text, sizeof keep);
@@ -460,6 +468,7 @@ done:
     ix->async_store = 0;
     pk_reader_free(r.rd);
     pk_free(r.ring);
+    pk_free(r.wq);
     for (int i = 0; i < njobs; i++) ctx_free(&slots[i].ctx);
     pk_free(slots);
     sum->docs_added = ix->run_added;
