@@ -21,6 +21,7 @@ typedef struct worker_ctx {
     pk_extractor  *ex;
     ixdoc_builder *b;
     uint32_t       ntokens;
+    size_t         max_forms;     /* forget the analyzer's form cache beyond this many forms */
 } worker_ctx;
 
 static int on_token(void *ud, const pk_token *t)
@@ -197,6 +198,9 @@ static void work_one(worker_ctx *w, job *j)
     if (j->kind != JOB_DOC) return;
     pk_status st = analyze_doc(w, j->doc, &j->out, &j->error);
     if (st) j->kind = JOB_FAILED;
+    /* the analyzer memoises every form it meets; bound that memory (the document holds copies
+     * of what it needs, so nothing refers to the cache any more) */
+    if (pk_analyzer_forms(w->an) > w->max_forms) pk_analyzer_reset(w->an);
     pk_doc_free(j->doc);
     j->doc = NULL;
 }
@@ -355,6 +359,9 @@ static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
     }
     st = ixdoc_builder_new(&c->b);
     if (st) msg_set(msg, "out of memory");
+    /* about 1000 forms per MB of postings budget, within [32 Ki, 1 Mi] */
+    size_t mb = opts && opts->mem_mb ? opts->mem_mb : 256;
+    c->max_forms = mb < 32 ? 32768 : mb > 1024 ? 1u << 20 : mb * 1024;
     return st;
 }
 
