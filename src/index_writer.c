@@ -554,7 +554,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
     for (size_t i = 0; i < n && !st; i++) {
         if ((st = segr_terms_from(in[i], NULL, 0, &ti[i]))) { ix->msg = *segr_msg(in[i]); break; }
         int r = segr_terms_next(&ti[i]);
-        if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+        if (r < 0) { st = ti[i].err; ix->msg = *segr_msg(in[i]); break; }
         have[i] = r;
     }
     uint64_t since_release = 0;
@@ -583,7 +583,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
             segr_post_close(&post);
             if (st) break;
             r = segr_terms_next(&ti[i]);
-            if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+            if (r < 0) { st = ti[i].err; ix->msg = *segr_msg(in[i]); break; }
             have[i] = r;
         }
         segw_term_end(w);
@@ -599,7 +599,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
     for (size_t i = 0; i < n && !st; i++) {
         if ((st = segr_forms_from(in[i], NULL, 0, &fi[i]))) { ix->msg = *segr_msg(in[i]); break; }
         int r = segr_forms_next(&fi[i]);
-        if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+        if (r < 0) { st = fi[i].err; ix->msg = *segr_msg(in[i]); break; }
         have[i] = r;
     }
     while (!st) {
@@ -612,7 +612,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
             if (!have[i] || fi[i].f.norm_len != f.norm_len || memcmp(fi[i].f.norm, f.norm, f.norm_len) != 0) continue;
             f.flags |= fi[i].f.flags;
             int r = segr_forms_next(&fi[i]);
-            if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+            if (r < 0) { st = fi[i].err; ix->msg = *segr_msg(in[i]); break; }
             have[i] = r;
         }
         uint8_t pk[IX_MAX_KEY + 1];

@@ -1402,10 +1402,11 @@ static int titer_block(seg_titer *it, uint32_t b)
 {
     segr *s = it->s;
     const uint8_t *p, *e;
-    if (dblock_get(s, b, &p, &e)) return -1;
+    pk_status st = dblock_get(s, b, &p, &e);
+    if (st) return it->err = st, -1;
     const uint8_t *q = p;
     if (get_varint(&q, e, &it->post_next) || get_varint(&q, e, &it->pos_next))
-        return bad(s, s->ix, s->dict.p + s->dblk_off[b], "bad dictionary block header"), -1;
+        return it->err = bad(s, s->ix, s->dict.p + s->dblk_off[b], "bad dictionary block header"), -1;
     it->blk = b;
     it->idx = 0;
     it->in_blk = dblock_terms(s, b);
@@ -1422,12 +1423,13 @@ static int titer_step(seg_titer *it)
         if (titer_block(it, it->blk + 1)) return -1;
     }
     const uint8_t *p, *e;
-    if (dblock_get(s, it->blk, &p, &e)) return -1;
+    pk_status st = dblock_get(s, it->blk, &p, &e);
+    if (st) return it->err = st, -1;
     const uint8_t *q = p + it->off, *at = s->dict.p + s->dblk_off[it->blk];
-    if (dentry(s, &q, e, it->idx == 0, &it->t, &it->post_next, &it->pos_next, at)) return -1;
+    if ((st = dentry(s, &q, e, it->idx == 0, &it->t, &it->post_next, &it->pos_next, at))) return it->err = st, -1;
     it->off = (uint32_t)(q - p);
     it->idx++;
-    if (it->idx == it->in_blk && q != e) return bad(s, s->ix, at, "trailing bytes in a dictionary block"), -1;
+    if (it->idx == it->in_blk && q != e) return it->err = bad(s, s->ix, at, "trailing bytes in a dictionary block"), -1;
     return 1;
 }
 
@@ -1437,10 +1439,10 @@ pk_status segr_terms_from(segr *s, const uint8_t *start, size_t n, seg_titer *it
     it->s = s;
     if (s->info.dict_blocks == 0) { it->done = 1; return PK_OK; }
     uint32_t b = n ? find_block(s->dblk_key, s->dblk_klen, s->info.dict_blocks, start, n) : 0;
-    if (titer_block(it, b)) return PK_ECORRUPT;
+    if (titer_block(it, b)) return it->err;
     for (;;) {
         int r = titer_step(it);
-        if (r < 0) return PK_ECORRUPT;
+        if (r < 0) return it->err;
         if (r == 0) return PK_OK;
         if (key_cmp(it->t.key, it->t.key_len, start, n) >= 0) { it->pending = 1; return PK_OK; }
     }
@@ -1491,21 +1493,22 @@ static int fiter_step(seg_fiter *it)
         it->in_blk = fblock_forms(s, it->blk);
     }
     const uint8_t *base, *e;
-    if (fblock_get(s, it->blk, &base, &e)) return -1;
+    pk_status st = fblock_get(s, it->blk, &base, &e);
+    if (st) return it->err = st, -1;
     const uint8_t *p = base + it->off, *at = s->form.p + s->fblk_off[it->blk];
     int first = it->idx == 0;
     seg_form *f = &it->f;
     uint64_t sh, sn, x, sx = 0;
     if (get_varint(&p, e, &sh) || get_varint(&p, e, &sn) || (first && sh) || sh > f->norm_len ||
         sh + sn > IX_MAX_KEY || sh + sn == 0 || sn > (uint64_t)(e - p))
-        return bad(s, s->ix, at, "bad form entry"), -1;
+        return it->err = bad(s, s->ix, at, "bad form entry"), -1;
     memcpy(f->norm + sh, p, (size_t)sn);
     f->norm_len = (uint32_t)(sh + sn);
     p += sn;
     if (get_varint(&p, e, &x) || (x >> 3) > f->norm_len || ((x & 4) && (get_varint(&p, e, &sx) || sx == 0)))
-        return bad(s, s->ix, at, "bad form entry"), -1;
+        return it->err = bad(s, s->ix, at, "bad form entry"), -1;
     uint64_t ss = f->norm_len - (x >> 3);
-    if (ss + sx > IX_MAX_KEY || sx > (uint64_t)(e - p)) return bad(s, s->ix, at, "bad form entry"), -1;
+    if (ss + sx > IX_MAX_KEY || sx > (uint64_t)(e - p)) return it->err = bad(s, s->ix, at, "bad form entry"), -1;
     f->flags = (uint32_t)(x & 3);
     memcpy(f->stem, f->norm, (size_t)ss);
     memcpy(f->stem + ss, p, (size_t)sx);
@@ -1513,7 +1516,7 @@ static int fiter_step(seg_fiter *it)
     p += sx;
     it->off = (uint32_t)(p - base);
     it->idx++;
-    if (it->idx == it->in_blk && p != e) return bad(s, s->ix, at, "trailing bytes in a forms block"), -1;
+    if (it->idx == it->in_blk && p != e) return it->err = bad(s, s->ix, at, "trailing bytes in a forms block"), -1;
     return 1;
 }
 
@@ -1527,7 +1530,7 @@ pk_status segr_forms_from(segr *s, const uint8_t *start, size_t n, seg_fiter *it
     it->in_blk = fblock_forms(s, b);
     for (;;) {
         int r = fiter_step(it);
-        if (r < 0) return PK_ECORRUPT;
+        if (r < 0) return it->err;
         if (r == 0) return PK_OK;
         if (key_cmp(it->f.norm, it->f.norm_len, start, n) >= 0) { it->pending = 1; return PK_OK; }
     }
@@ -1856,7 +1859,7 @@ static pk_status verify_terms(segr *s, const uint32_t *ntok)
     memset(&p, 0, sizeof p);
     for (;;) {
         int r = segr_terms_next(&it);
-        if (r < 0) { st = PK_ECORRUPT; break; }
+        if (r < 0) { st = it.err; break; }
         if (r == 0) break;
         const seg_term *t = &it.t;
         if (count % SEG_DICT_BLOCK == 0) {
@@ -1930,7 +1933,7 @@ static pk_status verify_forms(segr *s)
     uint64_t count = 0;
     for (;;) {
         int r = segr_forms_next(&it);
-        if (r < 0) return PK_ECORRUPT;
+        if (r < 0) return it.err;
         if (r == 0) break;
         if (count % SEG_FORM_BLOCK == 0) {
             uint32_t b = (uint32_t)(count / SEG_FORM_BLOCK);

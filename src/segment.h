@@ -176,9 +176,11 @@ typedef struct seg_titer {
     uint64_t       post_next, pos_next;
     seg_term       t;
     int            done, pending;
+    pk_status      err;               /* why a step returned -1 (PK_ECORRUPT, PK_ENOMEM) */
 } seg_titer;
 pk_status segr_terms_from(segr *s, const uint8_t *start, size_t n, seg_titer *it);
-/* 1 with it->t filled, 0 at the end, -1 on damage (message in the segment's msg). */
+/* 1 with it->t filled, 0 at the end, -1 on damage or memory shortage (it->err tells; the
+ * message is in the segment's msg). */
 int       segr_terms_next(seg_titer *it);
 
 /* Forms. */
@@ -193,6 +195,7 @@ typedef struct seg_fiter {
     uint32_t       off;
     seg_form       f;
     int            done, pending;
+    pk_status      err;
 } seg_fiter;
 pk_status segr_forms_from(segr *s, const uint8_t *start, size_t n, seg_fiter *it);
 int       segr_forms_next(seg_fiter *it);

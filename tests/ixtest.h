@@ -139,8 +139,8 @@ static inline void t_rmrf(const char *dir)
     struct dirent *e;
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        char p[4096];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p) continue;
         struct stat st;
         if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) t_rmrf(p);
         else unlink(p);
@@ -169,8 +169,9 @@ static inline char *t_dump(pk_index *ix, int with_ids)
 {
     t_line *lines = NULL;
     size_t n = 0, cap = 0;
-#define T_ADD(str) do { if (n == cap) { cap = cap ? cap * 2 : 1024; lines = realloc(lines, cap * sizeof *lines); } \
-                        lines[n++].s = (str); } while (0)
+#define T_ADD(str) do { char *s_ = (str); if (!s_) goto fail; \
+                        if (n == cap) { cap = cap ? cap * 2 : 1024; lines = realloc(lines, cap * sizeof *lines); } \
+                        lines[n++].s = s_; } while (0)
     size_t cur = 0;
     for (size_t s = 0; s < ixr_nsegs(ix); s++) {
         cur = s;
@@ -185,7 +186,7 @@ static inline char *t_dump(pk_index *ix, int with_ids)
             char *ids = with_ids ? pk_sprintf(" id=%u", sd.id) : pk_strdup("");
             const char *rec, *text;
             size_t rl, tl;
-            if (ixr_stored(ix, s, d, &rec, &rl, &text, &tl)) { pk_free(head); pk_free(ids); goto fail; }
+            if (!head || !ids || ixr_stored(ix, s, d, &rec, &rl, &text, &tl)) { pk_free(head); pk_free(ids); goto fail; }
             char *full = pk_sprintf("%s%s rec=%016llx txt=%016llx", head, ids,
                                     (unsigned long long)pk_hash64(rec, rl), (unsigned long long)pk_hash64(text, tl));
             pk_free(head);
@@ -215,7 +216,9 @@ static inline char *t_dump(pk_index *ix, int with_ids)
                 buf_init(&b);
                 buf_printf(&b, "T %s %s tf=%u", key, sd.path, p.tf);
                 for (uint32_t j = 0; j < p.tf; j++) buf_printf(&b, " %u", pos[j]);
-                T_ADD(buf_detach(&b));
+                char *line = buf_detach(&b);
+                if (!line) { segr_post_close(&p); goto fail; }
+                T_ADD(line);
             }
             segr_post_close(&p);
             if (r < 0) goto fail;
