@@ -310,26 +310,24 @@ oom:
     return PK_ENOMEM;
 }
 
-static const strtab *sort_tab;
-
-static int cmp_ids(const void *a, const void *b)
+static int cmp_ids(const void *a, const void *b, void *ud)
 {
+    const strtab *t = ud;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b, xn, yn;
-    const uint8_t *xk = strtab_key(sort_tab, x, &xn), *yk = strtab_key(sort_tab, y, &yn);
+    const uint8_t *xk = strtab_key(t, x, &xn), *yk = strtab_key(t, y, &yn);
     size_t n = xn < yn ? xn : yn;
     int c = n ? memcmp(xk, yk, n) : 0;
     if (c) return c;
     return xn < yn ? -1 : xn > yn;
 }
 
+/* The ids of a table's keys in byte order of the keys. */
 static uint32_t *sorted_ids(const strtab *t)
 {
     uint32_t *ids = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *ids);
     if (!ids) return NULL;
     for (size_t i = 0; i < t->n; i++) ids[i] = (uint32_t)i;
-    sort_tab = t;
-    qsort(ids, t->n, sizeof *ids, cmp_ids);
-    sort_tab = NULL;
+    qsort_r(ids, t->n, sizeof *ids, cmp_ids, (void *)t);
     return ids;
 }
 
