@@ -523,6 +523,37 @@ static void shards_merge_like_one_run(void)
     for (int i = 0; i < 5; i++) { t_rmrf(all[i]); free((void *)all[i]); }
 }
 
+static void reader_keeps_its_generation(void)
+{
+    char *dir = t_tmpdir("gen");
+    CHECK(build(dir, 0, 30, 1, 64 << 20) == 0);
+    CHECK(build(dir, 30, 60, 1, 64 << 20) == 0);
+    pk_index *r = open_r(dir);
+    CHECK(r && ixr_nsegs(r) == 2);
+    /* a writer deletes, adds and merges everything into one segment; the old files go */
+    pk_index *w = open_w(dir);
+    CHECK(w && pk_index_delete(w, docs[5]->path) == PK_OK);
+    for (size_t i = 60; i < 90 && w; i++) CHECK(ix_add_doc(w, docs[i]) == PK_OK);
+    CHECK(w && ix_finish_run(w) == PK_OK);
+    CHECK(w && pk_index_merge(w, NULL, 0, NULL, NULL) == PK_OK);
+    char first[1024];
+    snprintf(first, sizeof first, "%s/seg-000001.ix", dir);
+    CHECK(access(first, F_OK) != 0);
+    pk_index_close(w);
+    /* the reader still sees exactly its generation */
+    CHECK(r && dump_equals(r, docs, 60));
+    pk_index_close(r);
+    /* a new reader sees the new one */
+    ixdoc *model[90];
+    memcpy(model, docs, sizeof model);
+    model[5] = NULL;
+    r = open_r(dir);
+    CHECK(r && ixr_nsegs(r) == 1 && dump_equals(r, model, 90));
+    pk_index_close(r);
+    t_rmrf(dir);
+    free(dir);
+}
+
 /* ---- damage ---- */
 
 static int file_with(const char *dir, const char *suffix, char *out, size_t cap)
@@ -700,6 +731,7 @@ int main(void)
     RUN(writer_lock);
     RUN(analyzer_identity);
     RUN(shards_merge_like_one_run);
+    RUN(reader_keeps_its_generation);
     RUN(damage_is_detected);
     RUN(empty_and_missing);
     RUN(allocation_failures);
