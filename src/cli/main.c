@@ -24,6 +24,7 @@ static const struct command {
     {"read",      cmd_read,      "read [--json] PATH...", "print documents as the reader sees them (canonical text)"},
     {"analyze",   cmd_analyze,   "analyze [--json] [--no-compounds] [--stopwords F] [--lexicon F] TEXT|-", "show tokens, stems, stopwords and compound parts"},
     {"extract",   cmd_extract,   "extract [--jsonl] [--rules PATH] PATH...", "meetings, participants, agenda, decisions, follow-ups as JSON"},
+    {"index",     cmd_index,     "index [-i DIR] [--mem MB] [--jobs N] [--delete PATH] PATH...", "add files, folders, .gz or - to the index"},
     {"stats",     cmd_stats,     "stats [-i DIR] [--json]", "documents, periods, bodies, terms, sizes of the index"},
     {"verify",    cmd_verify,    "verify [-i DIR]", "check every checksum, length and ordering of the index"},
     {"merge",     cmd_merge,     "merge [-i DIR] [SHARD_DIR...]", "fold shard indexes in (none: merge the index's segments)"},
