@@ -439,3 +439,16 @@ char *query_to_string(const q_node *nd)
     to_string(&b, nd, 0);
     return buf_detach(&b);
 }
+
+pk_status pk_query_check(const char *query, char **msg, size_t *col)
+{
+    char m[300];
+    q_node *r;
+    size_t c = 0;
+    if (msg) *msg = NULL;
+    pk_status st = query_parse(query, strlen(query), &r, m, sizeof m, &c);
+    query_free(r);
+    if (col) *col = c;
+    if (st != PK_OK && msg) *msg = pk_strdup(m);
+    return st;
+}
