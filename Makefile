@@ -9,6 +9,7 @@
 #   make fuzz FUZZ_TIME=60
 
 CC       ?= cc
+comma    := ,
 SANITIZE ?=
 WERROR   ?=
 DEPS_PKGS = libpcre2-dev libjansson-dev libstemmer-dev libutf8proc-dev zlib1g-dev pkg-config hunspell-sv wswedish
@@ -22,7 +23,6 @@ BUILD    := build/san-$(subst $(comma),-,$(SANITIZE))
 OPT      ?= -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 endif
-comma := ,
 
 PKGS     := libpcre2-8 jansson zlib libutf8proc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -106,36 +106,59 @@ typedef enum pk_date_source {
 /* One document as read: the canonical text that analysis, extraction, snippets and spans refer to.
  *
  * The canonical text is UTF-8 in NFC with "\n" line ends.  Markup is reduced to a light,
- * line-oriented structure that extraction relies on (docs/READER.md):
- *   - headings are lines "# Title", "## Title", ... (level = number of '#');
- *   - list items are lines "- item" (nested lists indented by two spaces per level);
- *   - table rows and key/value lines keep their cells separated by a TAB;
- *   - paragraphs are separated by one empty line;
- *   - everything else is plain text without markup. */
+ * line-oriented structure that extraction relies on (docs/READER.md has every mapping):
+ *   - headings are lines "# Title", "## Title", ... (level = number of '#'); when LaTeX or Typst
+ *     would number the heading, the number follows the marks: "## 2.1 Title";
+ *   - list items are lines "- item" or "3. item" (nested lists indented by two spaces per level);
+ *   - table rows and key/value lines keep their cells separated by a TAB; metadata of the source
+ *     (LaTeX \title, \date, Typst #let and template settings) become key lines "date\t2024-11-15";
+ *   - a label line "name:" (a LaTeX environment or Typst function the reader does not know) is
+ *     followed directly by its rows or items;
+ *   - paragraphs and other blocks are separated by one empty line;
+ *   - everything else is plain text without markup.
+ * Plain text keeps its lines; it only loses trailing spaces and runs of empty lines. */
 typedef struct pk_doc {
     char          *path;       /* source path as given ("-" for stdin); NUL-terminated */
     char          *text;       /* canonical text, NUL-terminated */
     size_t         len;        /* bytes of text, without the NUL */
     size_t         raw_len;    /* bytes read from the source (after gunzip) */
     uint64_t       hash;       /* content hash of the raw bytes (pk_hash64) */
-    int64_t        mtime;      /* modification time of the file, seconds, 0 for stdin */
+    int64_t        mtime;      /* modification time of the file, seconds, 0 for stdin and memory */
     pk_format      format;
     int32_t        date;       /* meeting date in days, or PK_NODATE */
     pk_date_source date_from;
     uint32_t       repairs;    /* PK_REPAIR_* flags */
 } pk_doc;
 
+/* The largest document the reader takes: raw bytes, after gunzip (PK_ELIMIT beyond). */
+#define PK_MAX_DOC_BYTES ((size_t)256 << 20)
+
 void pk_doc_free(pk_doc *doc);
 
-/* Read one document from memory.  name is used for the format (by extension), the date in the
- * file name and messages; it may be NULL.  The bytes may be gzip-compressed.  On failure *out is
- * NULL and, when err is not NULL, *err receives a message ("name: reason", free with pk_free). */
+/* Read one document from memory.  name is used for the format (by extension, else by content),
+ * the date in the file name and messages; it may be NULL.  The bytes may be gzip-compressed.
+ * On failure *out is NULL and, when err is not NULL, *err receives a message ("name: reason",
+ * free with pk_free): PK_EDECODE for binary data and broken gzip streams, PK_ELIMIT for inputs
+ * beyond PK_MAX_DOC_BYTES (gzip bombs included), PK_ENOMEM.  An empty input is a document with
+ * empty text. */
 pk_status pk_doc_from_memory(const char *name, const uint8_t *p, size_t n, pk_doc **out, char **err);
 
-/* Read one file ("-" for stdin). Same contract as pk_doc_from_memory. */
+/* Read one file ("-" for stdin), gzip recognised by its magic bytes.  Same contract as
+ * pk_doc_from_memory, plus PK_ENOENT (missing), PK_EIO (unreadable), PK_EINVAL (a folder). */
 pk_status pk_doc_read_file(const char *path, pk_doc **out, char **err);
 
-/* A reader walks paths: files, folders (recursively, in sorted order, symlink loops detected,
+/* The read command's JSON object for a document (one line): path, format, date, date_from,
+ * repairs (names), bytes (raw), text_bytes, hash (16 hex digits), mtime and, when with_text,
+ * text.  Caller frees *json with pk_free. */
+pk_status pk_doc_json(const pk_doc *doc, int with_text, char **json);
+
+/* Names: "text" "markdown" "latex" "typst"; "text" "filename" "none"; and for one PK_REPAIR_*
+ * flag "bom" "latin1" "bad_bytes" "utf16" "newlines" "nfc" "control" "gzip" (NULL otherwise). */
+const char *pk_format_name(pk_format f);
+const char *pk_date_source_name(pk_date_source s);
+const char *pk_repair_name(uint32_t flag);
+
+/* A reader walks paths: files, folders (recursively, in sorted byte order, symlink loops detected,
  * hidden files and folders skipped), gzip files and "-" for stdin. */
 typedef struct pk_reader pk_reader;
 
@@ -147,11 +170,14 @@ pk_status pk_reader_add(pk_reader *r, const char *path);
 
 /* Next document.  PK_OK with *doc set: a document (caller frees).  PK_OK with *doc NULL: done.
  * Any other status: the current path failed (missing, unreadable, undecodable, a loop);
- * pk_reader_errmsg() names the file and the reason, and the next call goes on with the rest. */
+ * pk_reader_errmsg() names the file and the reason, and the next call goes on with the rest.
+ * A path named explicitly is always read; in folders only files pk_reader_wants() takes are,
+ * and a file without an extension that turns out to be binary is passed over silently. */
 pk_status pk_reader_next(pk_reader *r, pk_doc **doc);
 const char *pk_reader_errmsg(const pk_reader *r);
 
-/* Is this path one the reader takes from a folder (.txt .md .markdown .tex .typ, and .gz of them)? */
+/* Is this path one the reader takes from a folder: .txt .md .markdown .tex .typ (any case, and .gz
+ * of them), or a name without an extension (minutes such as "styrelsemote_210902")? */
 int pk_reader_wants(const char *path);
 
 /* 64-bit content hash (deterministic across runs and machines). */
@@ -163,63 +189,86 @@ uint64_t pk_hash64(const void *p, size_t n);
 
 typedef struct pk_analyzer pk_analyzer;
 
+/* Token kinds and flags (pk_token.flags): exactly one of WORD, NUMBER, DATE, TIME, SECTION, plus
+ * STOP and CAPPED.  docs/ANALYZER.md gives the rules. */
 enum {
-    PK_TOK_WORD    = 1u << 0,  /* letters (may contain inner hyphens or apostrophes) */
-    PK_TOK_NUMBER  = 1u << 1,  /* 12, 96,1, 1.5, 30.000 */
+    PK_TOK_WORD    = 1u << 0,  /* letters (with digits, marks, an inner apostrophe); hyphens split words */
+    PK_TOK_NUMBER  = 1u << 1,  /* 12, 96,1, 1.5, 30.000 (norm "30000") */
     PK_TOK_DATE    = 1u << 2,  /* 2021-08-20 */
-    PK_TOK_TIME    = 1u << 3,  /* 08:30, 8.30 after "kl" */
-    PK_TOK_SECTION = 1u << 4,  /* § 12, §12 */
+    PK_TOK_TIME    = 1u << 3,  /* 08:30, 8.30 after "kl" (norm "08:30") */
+    PK_TOK_SECTION = 1u << 4,  /* § 12, §12 (norm "§12") */
     PK_TOK_STOP    = 1u << 5,  /* a stopword (not indexed, but keeps its position) */
-    PK_TOK_CAPPED  = 1u << 6   /* an absurdly long token, cut at PK_MAX_TOKEN bytes */
+    PK_TOK_CAPPED  = 1u << 6   /* an absurdly long token, its norm cut at PK_MAX_TOKEN bytes */
 };
+#define PK_TOK_KINDS (PK_TOK_WORD | PK_TOK_NUMBER | PK_TOK_DATE | PK_TOK_TIME | PK_TOK_SECTION)
 
 #define PK_MAX_TOKEN 64        /* bytes of a token's normalised form */
 #define PK_MAX_PARTS 6         /* compound parts per word */
 
-/* A compound part: lowercase surface text without linking letters, and its stem. */
+/* A compound part: lowercase surface text without linking letters, and its Snowball stem. */
 typedef struct pk_part {
     const char *text;  uint32_t text_len;
     const char *stem;  uint32_t stem_len;
 } pk_part;
 
 /* One token.  Strings are borrowed from the analyzer and stay valid until the analyzer is freed
- * (they live in its per-form cache); they are NUL-terminated. */
+ * or reset (they live in its per-form cache); they are NUL-terminated. */
 typedef struct pk_token {
     uint32_t       start, end;   /* byte offsets into the analysed text */
     uint32_t       pos;          /* token position, counting stopwords */
     uint32_t       flags;        /* PK_TOK_* */
-    uint32_t       form_id;      /* dense id of the normalised form in this analyzer's cache */
+    uint32_t       form_id;      /* dense id (0, 1, 2, ...) of the normalised form in this analyzer */
     const char    *norm;  uint32_t norm_len;   /* casefolded form */
     const char    *stem;  uint32_t stem_len;   /* Snowball Swedish stem (== norm for non-words) */
-    uint32_t       nparts;       /* 0 for a word that is not a compound */
+    uint32_t       nparts;       /* 0 for a word that is not a compound, else 2..PK_MAX_PARTS */
     const pk_part *parts;
 } pk_token;
 
 /* Options for an analyzer; zero means default for every field. */
 typedef struct pk_analyzer_opts {
     const char *stopwords_path;  /* default: built-in copy of stopwords/sv.txt */
-    const char *lexicon_path;    /* extra compound lexicon (one word a line), optional */
+    const char *lexicon_path;    /* extra compound lexicon (format of rules/lexicon/sv.txt), optional */
     int         no_compounds;    /* do not split compounds */
 } pk_analyzer_opts;
 
+/* Make an analyzer (opts may be NULL).  The compound lexicon (hunspell-sv, when installed, plus
+ * the built-in supplement) is loaded once per process and shared by all analyzers without a
+ * lexicon_path.  pk_analyzer_create also gives a message on failure ("stopwords: path: reason",
+ * free with pk_free); PK_ENOENT/PK_EIO for an unreadable file, PK_ESYNTAX for a bad lexicon line. */
 pk_status pk_analyzer_new(const pk_analyzer_opts *opts, pk_analyzer **out);
+pk_status pk_analyzer_create(const pk_analyzer_opts *opts, pk_analyzer **out, char **err);
 void      pk_analyzer_free(pk_analyzer *a);
 const char *pk_analyzer_errmsg(const pk_analyzer *a);
 
-/* The analyzer's identity, e.g. "snowball-swedish/2.2.0 stop:1a2b3c4d lex:5e6f7a8b split:1":
- * stored in every index file so that an index is never read with a different analysis. */
+/* The analyzer's identity, e.g.
+ *   "snowball-swedish/2.x:5c1f0a9e tok:1 stop:1a2b3c4d lex:5e6f7a8b split:1"
+ * (stemmer generation and probe hash, tokenizer rules, stopword list, compound lexicon, splitter;
+ * "lex:- split:0" without compounds): stored in every index so that an index is never read with
+ * a different analysis.  Borrowed; valid until the analyzer is freed. */
 const char *pk_analyzer_identity(const pk_analyzer *a);
 
 /* Tokenize text and call cb for each token in order.  A non-zero return from cb stops the run
- * (pk_analyze still returns PK_OK).  PK_ENOMEM when the form cache cannot grow. */
+ * (pk_analyze still returns PK_OK).  PK_ENOMEM when the form cache cannot grow, PK_ELIMIT for a
+ * text of 4 GiB or more (offsets are 32-bit). */
 typedef int (*pk_token_fn)(void *ud, const pk_token *tok);
 pk_status pk_analyze(pk_analyzer *a, const char *text, size_t len, pk_token_fn cb, void *ud);
 
-/* Analyze one word (already a single token): casefold, stem, split.  *tok is borrowed. */
+/* Analyze one term (a query word, "2021-08-20", "§12"): casefold, stem, split.  Text that the
+ * tokenizer does not read as exactly one token is analysed as one word.  *tok is borrowed;
+ * start 0, end n, pos 0. */
 pk_status pk_analyze_word(pk_analyzer *a, const char *w, size_t n, pk_token *tok);
 
-/* The analyze command's JSON ({"tokens": [...]}, see docs) for text; caller frees *json. */
+/* The analyze command's JSON for text: {"tokens": [{"text", "start", "end", "pos", "type",
+ * "norm", "stem", "stopword", "parts", "part_stems"}, ...]} (the DESIGN.md shape plus keys);
+ * caller frees *json with pk_free. */
 pk_status pk_analyze_json(pk_analyzer *a, const char *text, size_t len, char **json);
+
+/* Number of distinct normalised forms seen so far: every form_id is below it. */
+size_t pk_analyzer_forms(const pk_analyzer *a);
+
+/* Forget all cached forms (form ids restart at 0; strings of earlier tokens become invalid).
+ * For long-running indexers that want to bound memory. */
+void pk_analyzer_reset(pk_analyzer *a);
 
 /* ------------------------------------------------------------------------------------------------
  * Extractor: rules as data (files of rules, PCRE2 JIT) turn a document into a record.

@@ -21,6 +21,8 @@ static const struct command {
     const char *help;
 } commands[] = {
     {"version",   cmd_version,   "version", "print the version"},
+    {"read",      cmd_read,      "read [--json] PATH...", "print documents as the reader sees them (canonical text)"},
+    {"analyze",   cmd_analyze,   "analyze [--json] [--no-compounds] [--stopwords F] [--lexicon F] TEXT|-", "show tokens, stems, stopwords and compound parts"},
 };
 
 static const struct command *find_command(const char *name)
