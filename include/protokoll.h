@@ -346,7 +346,7 @@ pk_status pk_index_commit(pk_index *ix);
 
 /* Fold the shards (other index folders) into ix, which must be open for writing. */
 pk_status pk_index_merge(pk_index *ix, const char *const *shards, size_t nshards,
-                         const pk_index_opts *opts);
+                         const pk_index_opts *opts, pk_index_summary *summary);
 
 /* Check every checksum, length, ordering and that postings decode.  PK_OK when sound;
  * PK_ECORRUPT with the damaged file and offset in pk_index_errmsg(). Opens read-only itself. */

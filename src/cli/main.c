@@ -23,6 +23,9 @@ static const struct command {
     {"version",   cmd_version,   "version", "print the version"},
     {"read",      cmd_read,      "read [--json] PATH...", "print documents as the reader sees them (canonical text)"},
     {"analyze",   cmd_analyze,   "analyze [--json] [--no-compounds] [--stopwords F] [--lexicon F] TEXT|-", "show tokens, stems, stopwords and compound parts"},
+    {"stats",     cmd_stats,     "stats [-i DIR] [--json]", "documents, periods, bodies, terms, sizes of the index"},
+    {"verify",    cmd_verify,    "verify [-i DIR]", "check every checksum, length and ordering of the index"},
+    {"merge",     cmd_merge,     "merge [-i DIR] [SHARD_DIR...]", "fold shard indexes in (none: merge the index's segments)"},
 };
 
 static const struct command *find_command(const char *name)

@@ -1,0 +1,467 @@
+/* pipeline.c — indexing paths: a feeder reads documents and decides add / replace / unchanged,
+ * worker threads analyze and extract each document into an ixdoc, and the writer (the calling
+ * thread) adds them to the index strictly in input order, so the index is the same byte for byte
+ * whatever the number of threads. */
+#include <dirent.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "index_int.h"
+#include "json.h"
+
+/* ------------------------------------------------------------------------------------------------
+ * Analysis of one document (in a worker)
+ * ---------------------------------------------------------------------------------------------- */
+
+typedef struct worker_ctx {
+    pk_analyzer   *an;
+    pk_extractor  *ex;
+    ixdoc_builder *b;
+    uint32_t       ntokens;
+} worker_ctx;
+
+static int on_token(void *ud, const pk_token *t)
+{
+    worker_ctx *w = ud;
+    if (t->pos + 1 > w->ntokens) w->ntokens = t->pos + 1;
+    if (t->flags & PK_TOK_STOP) return 0;
+    ixdoc_term(w->b, IX_WORD, t->stem, t->stem_len, t->pos);
+    if (t->flags & PK_TOK_WORD) {
+        ixdoc_form(w->b, t->norm, t->norm_len, t->stem, t->stem_len, IX_FORM_WORD);
+        for (uint32_t i = 0; i < t->nparts; i++) {
+            const pk_part *p = &t->parts[i];
+            ixdoc_term(w->b, IX_PART, p->stem, p->stem_len, t->pos);
+            ixdoc_form(w->b, p->text, p->text_len, p->stem, p->stem_len, IX_FORM_PART);
+        }
+    }
+    return 0;
+}
+
+/* The meeting body from an extraction record, or NULL. */
+static char *record_body(const char *rec, size_t n)
+{
+    util_install_json_alloc();
+    json_t *o = json_loadb(rec, n, 0, NULL);
+    if (!o) return NULL;
+    const char *b = json_string_value(json_object_get(json_object_get(o, "meeting"), "body"));
+    char *r = b && *b ? pk_strdup(b) : NULL;
+    json_decref(o);
+    return r;
+}
+
+/* Turn a document into an analyzed document (takes the document's text); *err on failure. */
+static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err)
+{
+    *out = NULL;
+    char *rec = NULL;
+    pk_status st = pk_extract_json(w->ex, doc, &rec);
+    if (st) {
+        *err = pk_sprintf("%s: extraction failed: %s", doc->path, pk_extractor_errmsg(w->ex));
+        return st;
+    }
+    ixdoc_begin(w->b);
+    w->ntokens = 0;
+    st = pk_analyze(w->an, doc->text, doc->len, on_token, w);
+    if (st) {
+        *err = pk_sprintf("%s: analysis failed: %s", doc->path, pk_analyzer_errmsg(w->an));
+        pk_free(rec);
+        return st;
+    }
+    ixdoc *d = pk_calloc(1, sizeof *d);
+    if (!d || ixdoc_finish(w->b, d) != PK_OK) {
+        pk_free(d);
+        pk_free(rec);
+        *err = pk_sprintf("%s: out of memory", doc->path);
+        return PK_ENOMEM;
+    }
+    d->path = doc->path;
+    doc->path = NULL;
+    d->text = doc->text;
+    d->text_len = doc->len;
+    doc->text = NULL;
+    d->hash = doc->hash;
+    d->raw_len = doc->raw_len;
+    d->date = doc->date;
+    d->ntokens = w->ntokens;
+    d->record = rec;
+    d->record_len = strlen(rec);
+    d->body = record_body(rec, d->record_len);
+    *out = d;
+    return PK_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Jobs
+ * ---------------------------------------------------------------------------------------------- */
+
+enum { JOB_DOC, JOB_UNCHANGED, JOB_FAILED };
+
+typedef struct job {
+    int       kind;
+    uint64_t  seq;
+    pk_doc   *doc;        /* JOB_DOC before analysis */
+    ixdoc    *out;        /* JOB_DOC after analysis */
+    char     *path;       /* JOB_UNCHANGED: the path */
+    char     *error;      /* JOB_FAILED, or a failed analysis: "path: reason" */
+    uint64_t  bytes;
+    int       action;
+    uint32_t  old_id;
+    int       ready;
+} job;
+
+static void job_clear(job *j)
+{
+    pk_doc_free(j->doc);
+    ixdoc_free(j->out);
+    pk_free(j->path);
+    pk_free(j->error);
+    memset(j, 0, sizeof *j);
+}
+
+typedef struct run {
+    pk_index            *ix;
+    const pk_index_opts *opts;
+    pk_index_summary    *sum;
+    pk_reader           *rd;
+    /* threads */
+    pthread_mutex_t      mu;
+    pthread_cond_t       cv_work, cv_done, cv_space;
+    job                 *ring;        /* window slots, indexed by seq % window */
+    size_t               window;
+    uint64_t             fed, next_work, written;
+    int                  feeding_done, stop;
+    worker_ctx          *ctx;
+    int                  njobs;
+    pk_status            fatal;
+    /* progress */
+    pk_progress          prog;
+    struct timespec      t0;
+} run;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Decide what to do with a document read from the inputs (feeder side). */
+static void classify(run *r, pk_doc *doc, job *j)
+{
+    pk_index *ix = r->ix;
+    size_t n = strlen(doc->path);
+    j->bytes = doc->raw_len;
+    pathent *e = ix_pathmap_find(ix, doc->path, n);
+    if (e && (e->id == PATH_THIS_RUN || e->chash == doc->hash)) {
+        j->kind = JOB_UNCHANGED;
+        j->path = doc->path;
+        doc->path = NULL;
+        pk_doc_free(doc);
+        return;
+    }
+    j->kind = JOB_DOC;
+    j->doc = doc;
+    j->action = e ? IXDOC_REPLACE : IXDOC_ADD;
+    j->old_id = e ? e->id : 0;
+    /* later occurrences of the path in this run are duplicates */
+    if (ix_pathmap_put(ix, doc->path, n, doc->hash, PATH_THIS_RUN) != PK_OK) {
+        j->kind = JOB_FAILED;
+        j->error = pk_sprintf("%s: out of memory", doc->path);
+        j->doc = NULL;
+        pk_doc_free(doc);
+    }
+}
+
+/* Read the next input into j; 0 when there are no more. */
+static int feed_one(run *r, job *j)
+{
+    pk_doc *doc = NULL;
+    pk_status st = pk_reader_next(r->rd, &doc);
+    if (st != PK_OK) {
+        j->kind = JOB_FAILED;
+        j->error = pk_strdup(pk_reader_errmsg(r->rd));
+        return 1;
+    }
+    if (!doc) return 0;
+    classify(r, doc, j);
+    return 1;
+}
+
+static void work_one(worker_ctx *w, job *j)
+{
+    if (j->kind != JOB_DOC) return;
+    pk_status st = analyze_doc(w, j->doc, &j->out, &j->error);
+    if (st) j->kind = JOB_FAILED;
+    pk_doc_free(j->doc);
+    j->doc = NULL;
+}
+
+static void report(run *r, const char *path, const char *error)
+{
+    r->prog.seconds = since(&r->t0);
+    r->prog.path = path;
+    r->prog.error = error;
+    if (r->opts && r->opts->progress) r->opts->progress(r->opts->progress_ud, &r->prog);
+}
+
+/* The writer's part for one finished job. */
+static pk_status write_one(run *r, job *j)
+{
+    pk_status st = PK_OK;
+    r->prog.docs_done++;
+    r->prog.bytes_done += j->bytes;
+    switch (j->kind) {
+    case JOB_UNCHANGED:
+        r->prog.docs_unchanged++;
+        r->sum->docs_unchanged++;
+        report(r, j->path, NULL);
+        break;
+    case JOB_FAILED:
+        r->prog.docs_skipped++;
+        r->sum->docs_skipped++;
+        report(r, NULL, j->error ? j->error : "unknown error");
+        break;
+    default:
+        j->out->action = j->action;
+        j->out->old_id = j->old_id;
+        st = ix_add_doc(r->ix, j->out);
+        if (st) break;
+        r->sum->bytes_read += j->bytes;
+        r->prog.docs_added++;
+        report(r, j->out->path, NULL);
+        break;
+    }
+    return st;
+}
+
+/* A worker's analyzer, extractor and builder, and the run it serves. */
+typedef struct ctx_slot { worker_ctx ctx; run *r; } ctx_slot;
+
+static void *worker_main(void *arg)
+{
+    ctx_slot *slot = arg;
+    worker_ctx *w = &slot->ctx;
+    run *r = slot->r;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->stop && r->next_work == r->fed && !r->feeding_done) pthread_cond_wait(&r->cv_work, &r->mu);
+        if (r->stop || (r->next_work == r->fed && r->feeding_done)) break;
+        job *j = &r->ring[r->next_work % r->window];
+        r->next_work++;
+        pthread_mutex_unlock(&r->mu);
+        work_one(w, j);
+        pthread_mutex_lock(&r->mu);
+        j->ready = 1;
+        pthread_cond_broadcast(&r->cv_done);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void *feeder_main(void *arg)
+{
+    run *r = arg;
+    pthread_mutex_lock(&r->mu);
+    while (!r->stop) {
+        while (!r->stop && r->fed - r->written >= r->window) pthread_cond_wait(&r->cv_space, &r->mu);
+        if (r->stop) break;
+        job *j = &r->ring[r->fed % r->window];
+        pthread_mutex_unlock(&r->mu);
+        memset(j, 0, sizeof *j);
+        int more = feed_one(r, j);
+        pthread_mutex_lock(&r->mu);
+        if (!more) break;
+        j->seq = r->fed;
+        if (j->kind != JOB_DOC) j->ready = 1;
+        r->fed++;
+        pthread_cond_broadcast(&r->cv_work);
+        pthread_cond_broadcast(&r->cv_done);
+    }
+    r->feeding_done = 1;
+    pthread_cond_broadcast(&r->cv_work);
+    pthread_cond_broadcast(&r->cv_done);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The run
+ * ---------------------------------------------------------------------------------------------- */
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* Sum the sizes of the inputs (for progress); folders are walked the way the reader walks them. */
+static uint64_t input_bytes(const char *path, int depth)
+{
+    struct stat st;
+    if (depth > 64 || stat(path, &st) != 0) return 0;
+    if (S_ISREG(st.st_mode)) return (uint64_t)st.st_size;
+    if (!S_ISDIR(st.st_mode)) return 0;
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char *p = pk_sprintf("%s/%s", path, e->d_name);
+        if (!p) break;
+        struct stat s2;
+        if (stat(p, &s2) == 0) {
+            if (S_ISDIR(s2.st_mode)) total += input_bytes(p, depth + 1);
+            else if (S_ISREG(s2.st_mode) && pk_reader_wants(p)) total += (uint64_t)s2.st_size;
+        }
+        pk_free(p);
+    }
+    closedir(d);
+    return total;
+}
+
+static void ctx_free(worker_ctx *c)
+{
+    pk_analyzer_free(c->an);
+    pk_extractor_free(c->ex);
+    ixdoc_builder_free(c->b);
+}
+
+static pk_status ctx_init(pk_index *ix, const pk_index_opts *opts, worker_ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    pk_status st = pk_analyzer_new(NULL, &c->an);
+    if (st) { msg_set(&ix->msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
+    st = pk_extractor_new(opts ? opts->rules_path : NULL, &c->ex);
+    if (st) {
+        msg_set(&ix->msg, "cannot load the extraction rules: %s", c->ex ? pk_extractor_errmsg(c->ex) : pk_strerror(st));
+        return st;
+    }
+    st = ixdoc_builder_new(&c->b);
+    if (st) msg_set(&ix->msg, "out of memory");
+    return st;
+}
+
+pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npaths,
+                             const pk_index_opts *opts, pk_index_summary *summary)
+{
+    pk_index_summary local;
+    pk_index_summary *sum = summary ? summary : &local;
+    memset(sum, 0, sizeof *sum);
+    pk_status st = ix_require_write(ix);
+    if (st) return st;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.ix = ix;
+    r.opts = opts;
+    r.sum = sum;
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    int njobs = opts && opts->jobs > 0 ? opts->jobs : cores();
+    if (njobs > 64) njobs = 64;
+    size_t mem_mb = opts && opts->mem_mb ? opts->mem_mb : 256;
+    ix->mem_budget = mem_mb > SIZE_MAX / (1u << 20) ? SIZE_MAX : mem_mb << 20;
+    ix->run_added = ix->run_replaced = 0;
+
+    ctx_slot *slots = pk_calloc((size_t)njobs, sizeof *slots);
+    if (!slots) return PK_ENOMEM;
+    for (int i = 0; i < njobs && !st; i++) {
+        slots[i].r = &r;
+        st = ctx_init(ix, opts, &slots[i].ctx);
+    }
+    if (!st) st = ix_check_identity(ix, pk_analyzer_identity(slots[0].ctx.an));
+    if (!st) st = ix_pathmap_ready(ix);
+    if (!st && (st = pk_reader_new(&r.rd))) msg_set(&ix->msg, "out of memory");
+    for (size_t i = 0; i < npaths && !st; i++)
+        if ((st = pk_reader_add(r.rd, paths[i]))) msg_set(&ix->msg, "%s: %s", paths[i], pk_reader_errmsg(r.rd));
+    if (st) goto done;
+    if (opts && opts->progress)
+        for (size_t i = 0; i < npaths; i++)
+            if (strcmp(paths[i], "-") != 0) r.prog.bytes_total += input_bytes(paths[i], 0);
+
+    if (njobs == 1) {
+        /* one thread does everything, in order */
+        job j;
+        memset(&j, 0, sizeof j);
+        while (!st && feed_one(&r, &j)) {
+            work_one(&slots[0].ctx, &j);
+            st = write_one(&r, &j);
+            job_clear(&j);
+        }
+        job_clear(&j);
+    } else {
+        r.window = (size_t)njobs * 4 + 4;
+        r.ring = pk_calloc(r.window, sizeof *r.ring);
+        if (!r.ring) { st = PK_ENOMEM; goto done; }
+        pthread_mutex_init(&r.mu, NULL);
+        pthread_cond_init(&r.cv_work, NULL);
+        pthread_cond_init(&r.cv_done, NULL);
+        pthread_cond_init(&r.cv_space, NULL);
+        pthread_t feeder, *workers = pk_calloc((size_t)njobs, sizeof *workers);
+        int nstarted = 0, feeder_started = 0;
+        if (!workers) st = PK_ENOMEM;
+        for (int i = 0; i < njobs && !st; i++) {
+            if (pthread_create(&workers[i], NULL, worker_main, &slots[i]) != 0) break;
+            nstarted++;
+        }
+        if (!st && nstarted > 0 && pthread_create(&feeder, NULL, feeder_main, &r) == 0) feeder_started = 1;
+        if (!st && (!feeder_started || nstarted == 0)) {
+            msg_set(&ix->msg, "cannot start threads");
+            st = PK_ENOMEM;
+        }
+        /* the writer: take finished jobs in order */
+        pthread_mutex_lock(&r.mu);
+        if (st) r.stop = 1;
+        while (!st) {
+            while (r.written == r.fed && !r.feeding_done) pthread_cond_wait(&r.cv_done, &r.mu);
+            if (r.written == r.fed && r.feeding_done) break;
+            job *j = &r.ring[r.written % r.window];
+            while (!j->ready) pthread_cond_wait(&r.cv_done, &r.mu);
+            pthread_mutex_unlock(&r.mu);
+            st = write_one(&r, j);
+            job_clear(j);
+            pthread_mutex_lock(&r.mu);
+            r.written++;
+            pthread_cond_broadcast(&r.cv_space);
+        }
+        r.stop = 1;
+        pthread_cond_broadcast(&r.cv_work);
+        pthread_cond_broadcast(&r.cv_space);
+        pthread_mutex_unlock(&r.mu);
+        if (feeder_started) pthread_join(feeder, NULL);
+        for (int i = 0; i < nstarted; i++) pthread_join(workers[i], NULL);
+        for (size_t i = 0; i < r.window; i++) job_clear(&r.ring[i]);
+        pk_free(workers);
+        pthread_cond_destroy(&r.cv_work);
+        pthread_cond_destroy(&r.cv_done);
+        pthread_cond_destroy(&r.cv_space);
+        pthread_mutex_destroy(&r.mu);
+    }
+    /* commit what was added, even after a failure of one document */
+    {
+        char keep[sizeof ix->msg.text];
+        memcpy(keep, ix->msg.text, sizeof keep);
+        pk_status cst = ix_finish_run(ix);
+        if (!st) st = cst;
+        else memcpy(ix->msg.text, keep, sizeof keep);
+    }
+done:
+    ix->pm_ready = 0;
+    pk_reader_free(r.rd);
+    pk_free(r.ring);
+    for (int i = 0; i < njobs; i++) ctx_free(&slots[i].ctx);
+    pk_free(slots);
+    sum->docs_added = ix->run_added;
+    sum->docs_replaced = ix->run_replaced;
+    sum->docs_deleted = ix->run_deleted;
+    ix->run_deleted = 0;
+    sum->segments = (uint32_t)ix->man.nsegs;
+    for (size_t i = 0; i < ix->man.nsegs; i++) {
+        const seg_info *in = segr_info(ix->segs[i]);
+        sum->index_bytes += in->ix_size + in->pos_size + in->sto_size;
+    }
+    sum->seconds = since(&r.t0);
+    return st;
+}
