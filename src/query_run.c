@@ -494,7 +494,7 @@ pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nq, con
             for (int32_t k = first; first <= last && st == PK_OK; k++) {
                 bucket *t = bucket_get(&tot, k), *m = bucket_get(&acc, k);
                 if (!t || !m) { st = PK_ENOMEM; break; }
-                char label[16];
+                char label[24];
                 ixr_period_label(o->by, k, label);
                 json_t *e = json_object();
                 if (!e) { st = PK_ENOMEM; break; }

@@ -20,7 +20,7 @@ static int parse_date_opt(const char *cmd, const char *opt, const char *v, int32
     if (end) {
         /* --to 2021 means to the end of 2021 */
         size_t n = strlen(v);
-        char b[11];
+        char b[32];
         if (n == 4) { snprintf(b, sizeof b, "%.4s-12-31", v); pk_date_parse(b, 10, out); }
         else if (n == 7) {
             int32_t next;
