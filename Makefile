@@ -124,9 +124,10 @@ fuzz:
 	@for f in $(FUZZ_SRC); do \
 	  t=$$(basename $$f .c); \
 	  clang $(FUZZ_CFLAGS) -o build/fuzz/$$t $$f $(LIB_SRC) $(LDLIBS) || exit 1; \
-	  mkdir -p tests/fuzz/$$t; \
-	  echo "fuzz: $$t for $(FUZZ_TIME)s"; \
-	  build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/$$t/crash- tests/fuzz/$$t 2>&1 | tail -n 3; \
+	  mkdir -p tests/fuzz/$$t build/fuzz/corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_TIME)s (new inputs in build/fuzz/corpus/$$t, crashes in tests/fuzz/$$t/)"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/$$t/crash- \
+	    build/fuzz/corpus/$$t tests/fuzz/$$t 2>&1 | tail -n 3; \
 	done
 
 clean:

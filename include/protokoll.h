@@ -177,7 +177,8 @@ pk_status pk_reader_next(pk_reader *r, pk_doc **doc);
 const char *pk_reader_errmsg(const pk_reader *r);
 
 /* Is this path one the reader takes from a folder: .txt .md .markdown .tex .typ (any case, and .gz
- * of them), or a name without an extension (minutes such as "styrelsemote_210902")? */
+ * of them), or a name without an extension (minutes such as "styrelsemote_210902", but not README,
+ * LICENSE, Makefile and the like)? */
 int pk_reader_wants(const char *path);
 
 /* 64-bit content hash (deterministic across runs and machines). */

@@ -43,7 +43,7 @@ size_t decode_utf8(const uint8_t *p, size_t n, uint32_t *cp)
     return 4;
 }
 
-static size_t encode_cp(uint8_t *d, uint32_t cp)
+size_t decode_encode_cp(uint8_t d[4], uint32_t cp)
 {
     if (cp < 0x80) { d[0] = (uint8_t)cp; return 1; }
     if (cp < 0x800) { d[0] = (uint8_t)(0xC0 | cp >> 6); d[1] = (uint8_t)(0x80 | (cp & 0x3F)); return 2; }
@@ -60,7 +60,7 @@ static size_t encode_cp(uint8_t *d, uint32_t cp)
 void decode_put_cp(pk_buf *b, uint32_t cp)
 {
     uint8_t t[4];
-    buf_put(b, t, encode_cp(t, cp));
+    buf_put(b, t, decode_encode_cp(t, cp));
 }
 
 int decode_nfc_unsafe(uint32_t cp)
@@ -221,7 +221,7 @@ static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uin
                 if (cp < 0xA0) {
                     /* C1 controls: text that went through a Latin-1 conversion of Windows-1252 */
                     uint32_t m = cp1252_high[cp - 0x80];
-                    if (m) { d += encode_cp(d, m); *repairs |= PK_REPAIR_LATIN1; }
+                    if (m) { d += decode_encode_cp(d, m); *repairs |= PK_REPAIR_LATIN1; }
                     else *repairs |= PK_REPAIR_NUL;
                 } else if (cp == 0xFEFF) {
                     *repairs |= PK_REPAIR_BOM;
@@ -243,7 +243,7 @@ static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uin
             /* a byte that starts no valid sequence: read it as Windows-1252 (Latin-1 above 0x9F) */
             invalid++;
             uint32_t m = decode_cp1252(c);
-            if (m) d += encode_cp(d, m);
+            if (m) d += decode_encode_cp(d, m);
             i++;
         }
         out->n = (size_t)(d - out->p);

@@ -31,6 +31,9 @@ size_t decode_utf8(const uint8_t *p, size_t n, uint32_t *cp);
  * the number of bytes replaced; -1 on allocation failure (b unchanged). */
 long decode_enforce_utf8(pk_buf *b);
 
+/* The UTF-8 encoding of cp (a scalar value) into d; returns its length (1-4). */
+size_t decode_encode_cp(uint8_t d[4], uint32_t cp);
+
 /* Append the UTF-8 encoding of cp (which must be a scalar value) to b. */
 void decode_put_cp(pk_buf *b, uint32_t cp);
 

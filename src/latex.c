@@ -1,6 +1,8 @@
 /* latex.c — LaTeX reduced to canonical text: sections, lists, tables, metadata, macros, accents. */
 #include "markup.h"
 
+#include "decode.h"
+
 #include <ctype.h>
 
 #define TEX_MAX_DEPTH   96        /* nesting of groups, arguments and macro expansions */
@@ -164,29 +166,23 @@ static size_t read_args(const char *p, size_t n, size_t i, const char *spec, tar
 
 static void put_cp(emitter *e, uint32_t cp)
 {
-    char t[4];
-    size_t k;
-    if (cp < 0x80) { t[0] = (char)cp; k = 1; }
-    else if (cp < 0x800) { t[0] = (char)(0xC0 | cp >> 6); t[1] = (char)(0x80 | (cp & 0x3F)); k = 2; }
-    else if (cp < 0x10000) {
-        t[0] = (char)(0xE0 | cp >> 12); t[1] = (char)(0x80 | (cp >> 6 & 0x3F)); t[2] = (char)(0x80 | (cp & 0x3F)); k = 3;
-    } else {
-        t[0] = (char)(0xF0 | cp >> 18); t[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        t[2] = (char)(0x80 | (cp >> 6 & 0x3F)); t[3] = (char)(0x80 | (cp & 0x3F)); k = 4;
-    }
-    em_text(e, t, k);
+    uint8_t t[4];
+    em_text(e, (const char *)t, decode_encode_cp(t, cp));
 }
 
 /* Render p[0..n) on one line into dst (trimmed). */
 static void tex_flat(tex *T, const char *p, size_t n, pk_buf *dst)
 {
+    if (T->depth >= TEX_MAX_DEPTH) return;
     emitter sub;
     em_init(&sub, dst);
     sub.flat = 1;
     emitter *save = T->e;
     int save_math = T->math;
     T->e = &sub;
+    T->depth++;
     tex_run(T, p, n);
+    T->depth--;
     T->e = save;
     T->math = save_math;
     if (sub.prefix.err) dst->err = 1;

@@ -1,6 +1,8 @@
 /* markup.c — the canonical-text emitter, format detection, and the Markdown reducer. */
 #include "markup.h"
 
+#include "decode.h"
+
 #include <ctype.h>
 
 /* ------------------------------------------------------------------------------------------------
@@ -328,21 +330,6 @@ static const struct { const char *name; const char *utf8; } md_entities[] = {
     {"copy", "\xc2\xa9"}, {"shy", ""}, {"zwj", ""}, {"times", "\xc3\x97"},
 };
 
-static void put_cp(pk_buf *b, uint32_t cp)
-{
-    uint8_t t[4];
-    size_t k;
-    if (cp < 0x80) { t[0] = (uint8_t)cp; k = 1; }
-    else if (cp < 0x800) { t[0] = (uint8_t)(0xC0 | cp >> 6); t[1] = (uint8_t)(0x80 | (cp & 0x3F)); k = 2; }
-    else if (cp < 0x10000) {
-        t[0] = (uint8_t)(0xE0 | cp >> 12); t[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)); t[2] = (uint8_t)(0x80 | (cp & 0x3F)); k = 3;
-    } else {
-        t[0] = (uint8_t)(0xF0 | cp >> 18); t[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-        t[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F)); t[3] = (uint8_t)(0x80 | (cp & 0x3F)); k = 4;
-    }
-    buf_put(b, t, k);
-}
-
 /* An entity at p[0..n) starting with '&': writes its text and returns its length, or 0. */
 static size_t md_entity(pk_buf *b, const char *p, size_t n)
 {
@@ -360,7 +347,7 @@ static size_t md_entity(pk_buf *b, const char *p, size_t n)
         }
         if (i == st || i >= n || p[i] != ';') return 0;
         if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || v < 0x20) v = 0xFFFD;
-        put_cp(b, v);
+        decode_put_cp(b, v);
         return i + 1;
     }
     size_t st = i;

@@ -77,10 +77,19 @@ int pk_reader_wants(const char *path)
     const char *b = base_name(path);
     if (!*b || b[0] == '.') return 0;
     if (markup_format_of_name(b) >= 0) return 1;
-    /* names without an extension (styrelsemote_210902): taken when their content is text */
+    /* names without an extension (styrelsemote_210902): taken when their content is text, except
+     * the files that software projects keep beside their sources */
     size_t n = strlen(b);
     if (n > 3 && util_memcasecmp_ascii(b + n - 3, ".gz", 3) == 0) n -= 3;
-    return memchr(b, '.', n) == NULL;
+    if (memchr(b, '.', n)) return 0;
+    static const char *project_files[] = {
+        "readme", "license", "licence", "copying", "authors", "changelog", "changes", "news", "todo",
+        "install", "notice", "contributing", "makefile", "gnumakefile", "dockerfile", "containerfile",
+        "gemfile", "rakefile", "vagrantfile", "procfile", "jenkinsfile", "pipfile", "brewfile",
+    };
+    for (size_t i = 0; i < sizeof project_files / sizeof project_files[0]; i++)
+        if (strlen(project_files[i]) == n && util_memcasecmp_ascii(b, project_files[i], n) == 0) return 0;
+    return 1;
 }
 
 static int has_extension(const char *path)
@@ -235,7 +244,9 @@ static int other_event(const char *l, size_t n)
     static const char *words[] = {
         "justera", "justering", "anslag", "publicer", "bilaga", "senast", "n\xc3\xa4sta", "f\xc3\xb6reg\xc3\xa5""ende",
         "inkom", "skickades", "utskick", "deadline", "f\xc3\xb6""dd", "giltig", "upph\xc3\xa4v", "reviderad",
-        "uppdaterad", "sista", "tidigare", "kallades", "kallade", "kallelse",
+        "uppdaterad", "sista", "tidigare", "kallades", "kallade", "kallelse", "bordl", "utl\xc3\xa5tande",
+        "skrivelse", "remiss", "yttrande", "beslut den", "beslutade den", "daterad", "handling", "protokollsutdrag",
+        "ans\xc3\xb6kan", "inl\xc3\xa4mn",
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) if (has_word(l, n, words[i])) return 1;
     return 0;
@@ -250,46 +261,64 @@ static int meeting_cue(const char *l, size_t n)
     return 0;
 }
 
-#define DATE_TOP_BYTES 3000
-#define DATE_MAX_CANDS 32
+/* A line that labels the meeting's date ("Sammanträdesdatum: 2024-08-28", "Mötesdatum 3/5 2021",
+ * "Datum: ..."), as page headers of municipal protocols repeat it far down the text. */
+static int date_label(const char *l, size_t n)
+{
+    static const char *labels[] = {
+        "sammantr\xc3\xa4""desdatum", "sammantr\xc3\xa4""desdag", "m\xc3\xb6tesdatum", "datum", "date", "meeting date",
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        size_t k = strlen(labels[i]);
+        if (n > k && util_memcasecmp_ascii(l, labels[i], k) == 0 &&
+            (l[k] == ':' || l[k] == ' ' || l[k] == '\t'))
+            return 1;
+    }
+    return 0;
+}
+
+#define DATE_TOP_BYTES   3000
+#define DATE_SCAN_BYTES  (256u << 10)
+#define DATE_MAX_CANDS   48
 
 int32_t reader_doc_date(const char *text, size_t n, const char *name, pk_date_source *from)
 {
     int32_t cand[DATE_MAX_CANDS];
-    int score[DATE_MAX_CANDS];
+    int score[DATE_MAX_CANDS], strong[DATE_MAX_CANDS];
     int nc = 0;
     int32_t keyed = PK_NODATE;
-    /* key lines "date\t..." anywhere near the top */
     size_t i = 0;
     int line = 0;
-    while (i < n && line < 400) {
+    while (i < n && i < DATE_SCAN_BYTES) {
         const char *nl = memchr(text + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - text) : n;
         const char *l = text + i;
         size_t ln = e - i;
+        size_t sl = ln < 1000 ? ln : 1000;      /* a line of a megabyte is not a header */
+        date_match m;
         if (keyed == PK_NODATE && ln > 5 && memcmp(l, "date\t", 5) == 0) {
-            date_match m;
-            if (date_find(l, ln, 5, 0, &m) && m.y) keyed = date_days(m.y, m.m, m.d);
+            if (date_find(l, sl, 5, 0, &m) && m.y) keyed = date_days(m.y, m.m, m.d);
         }
-        if (i < DATE_TOP_BYTES) {
+        int labelled = sl > 4 && date_label(l, sl);
+        if (i < DATE_TOP_BYTES || labelled) {
             size_t from_off = 0;
-            size_t sl = ln < 1000 ? ln : 1000;      /* a line of a megabyte is not a header */
             int cues = -1;
-            date_match m;
             while (nc < DATE_MAX_CANDS && from_off < sl && date_find(l, sl, from_off, DATE_F_NUMERIC, &m)) {
                 from_off = m.end > from_off ? m.end : from_off + 1;
                 if (!m.y) continue;
                 int32_t d = date_days(m.y, m.m, m.d);
                 if (d == PK_NODATE) continue;
                 if (cues < 0) cues = (meeting_cue(l, sl) ? 1 : 0) | (other_event(l, sl) ? 2 : 0);
-                int s = 60 - line;
+                int s = i < DATE_TOP_BYTES ? 60 - line : 0;
                 if (s < 5) s = 5;
                 if (sl && l[0] == '#') s += 25;
                 if (cues & 1) s += 15;
+                if (labelled) s += 40;
                 if (!m.full) s -= 10;
                 if (cues & 2) s -= 80;
                 cand[nc] = d;
                 score[nc] = s;
+                strong[nc] = !(cues & 2) && ((sl && l[0] == '#') || labelled || line < 5);
                 nc++;
             }
         }
@@ -313,7 +342,7 @@ int32_t reader_doc_date(const char *text, size_t n, const char *name, pk_date_so
     int best = -1;
     for (int k = 0; k < nc; k++) {
         if (named != PK_NODATE && cand[k] == named && score[k] > -40) { *from = PK_DATE_TEXT; return named; }
-        if (score[k] > 0 && (best < 0 || score[k] > score[best])) best = k;
+        if (score[k] > 0 && (named == PK_NODATE || strong[k]) && (best < 0 || score[k] > score[best])) best = k;
     }
     if (best >= 0) { *from = PK_DATE_TEXT; return cand[best]; }
     if (named != PK_NODATE) { *from = PK_DATE_FILENAME; return named; }
@@ -375,7 +404,8 @@ static pk_status doc_build(const char *name, const uint8_t *raw, size_t n, uint3
         }
         if (st != PK_OK) { buf_free(&text); snprintf(why, wl, "out of memory"); return st; }
     }
-    if (needs_nfc || markup_nfc) {
+    /* markup may write characters of its own (LaTeX accents, entities, \u{...} escapes) */
+    if (needs_nfc || markup_nfc || f != PK_FMT_TEXT) {
         int changed = 0;
         if (decode_nfc(&text, &changed) != PK_OK) { buf_free(&text); snprintf(why, wl, "out of memory"); return PK_ENOMEM; }
         if (changed && needs_nfc) repairs |= PK_REPAIR_NFC;
@@ -506,7 +536,7 @@ static pk_status read_one(const char *path, pk_doc **out, char *why, size_t wl)
             if (S_ISDIR(st.st_mode)) { close(fd); snprintf(why, wl, "is a folder"); return PK_EINVAL; }
             mtime = (int64_t)st.st_mtime;
             if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > (uint64_t)max_doc_bytes && st.st_size > 2) {
-                /* a compressed file may be larger than the limit only if... it cannot: refuse early */
+                /* a plain file beyond the limit is refused unread; gzip is judged by what it inflates to */
                 uint8_t m[2];
                 if (pread(fd, m, 2, 0) != 2 || !is_gzip(m, 2)) {
                     close(fd);

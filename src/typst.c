@@ -1,6 +1,8 @@
 /* typst.c — Typst markup reduced to canonical text: headings, lists, calls with content, #let keys. */
 #include "markup.h"
 
+#include "decode.h"
+
 #include <ctype.h>
 
 #define TYP_MAX_DEPTH 48
@@ -127,19 +129,23 @@ static int comment_at(const char *p, size_t n, size_t i)
 
 static size_t content_end(const char *p, size_t n, size_t i);
 
-/* For an opening bracket at p[i] in code ('(' or '{'), the index after its match. */
+/* For an opening bracket at p[i] in code ('(' or '{'), the index after its match; n when
+ * unbalanced or nested deeper than the reader follows. */
 static size_t code_end(const char *p, size_t n, size_t i)
 {
-    char open = p[i], close = open == '(' ? ')' : '}';
+    char stack[256];
     int d = 0;
     for (size_t k = i; k < n;) {
         char c = p[k];
         if (c == '"') { k = str_end(p, n, k); continue; }
         if (c == '[') { k = content_end(p, n, k); continue; }
         if (comment_at(p, n, k)) { k = comment_end(p, n, k); continue; }
-        if (c == open) d++;
-        else if (c == close && --d == 0) return k + 1;
-        else if ((c == '(' || c == '{') && c != open) { k = code_end(p, n, k); continue; }
+        if (c == '(' || c == '{') {
+            if (d == (int)sizeof stack) return n;
+            stack[d++] = c == '(' ? ')' : '}';
+        } else if ((c == ')' || c == '}') && d > 0 && stack[d - 1] == c) {
+            if (--d == 0) return k + 1;
+        }
         k++;
     }
     return n;
@@ -257,13 +263,7 @@ static void unescape_str(const char *p, size_t n, pk_buf *b)
                 k++;
             }
             if (k < n && p[k] == '}' && v && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF) && v >= 0x20) {
-                char t[4];
-                size_t tl;
-                if (v < 0x80) { t[0] = (char)v; tl = 1; }
-                else if (v < 0x800) { t[0] = (char)(0xC0 | v >> 6); t[1] = (char)(0x80 | (v & 0x3F)); tl = 2; }
-                else if (v < 0x10000) { t[0] = (char)(0xE0 | v >> 12); t[1] = (char)(0x80 | (v >> 6 & 0x3F)); t[2] = (char)(0x80 | (v & 0x3F)); tl = 3; }
-                else { t[0] = (char)(0xF0 | v >> 18); t[1] = (char)(0x80 | (v >> 12 & 0x3F)); t[2] = (char)(0x80 | (v >> 6 & 0x3F)); t[3] = (char)(0x80 | (v & 0x3F)); tl = 4; }
-                buf_put(b, t, tl);
+                decode_put_cp(b, v);
                 i = k;
             }
         } else {
@@ -325,9 +325,17 @@ static size_t parse_value(typ *Y, const char *p, size_t n, size_t i, tval *v)
             v->kind = V_NONE; v->n = nl; return k;
         }
         if (k < n && (p[k] == '(' || p[k] == '[')) {
+            if (Y->depth >= TYP_MAX_DEPTH) {      /* nested deeper than we follow: skip it */
+                size_t e = p[k] == '(' ? code_end(p, n, k) : content_end(p, n, k);
+                v->kind = V_OTHER;
+                v->n = e - i;
+                return e;
+            }
             typ_call sub;
             memset(&sub, 0, sizeof sub);
+            Y->depth++;
             size_t e = parse_call_at(Y, p, n, i, &sub);
+            Y->depth--;
             v->kind = V_CALL;
             v->n = e - i;
             /* datetime(year: Y, month: M, day: D) is a date */

@@ -55,6 +55,7 @@ static void md_inline(void)
     CHECK_CANON("a.md", "Text <!-- dold\nkommentar --> synlig <b>fet</b><br>ny\n![logga](l.png)\n",
                 "Text\nsynlig fet ny\nlogga\n");
     CHECK_CANON("a.md", "[1]: https://example.org\nSe [källan][1].\n", "Se källan.\n");
+    CHECK_CANON("a.md", "Sa&#x30A;", "Så\n");      /* an entity that composes: NFC all the same */
 }
 
 static void md_blocks(void)
@@ -146,6 +147,15 @@ static void tex_robustness(void)
     t = canon("b.tex", deep);
     CHECK(t != NULL);
     pk_free(t);
+    /* headings and accents inside each other, deeper than any document */
+    size_t cap = 400000, m = 0;
+    char *s = malloc(cap);
+    for (int i = 0; i < 20000; i++) { memcpy(s + m, "\\section{\\\"{", 12); m += 12; }
+    s[m] = 0;
+    t = canon("c.tex", s);
+    CHECK(t != NULL);
+    pk_free(t);
+    free(s);
 }
 
 /* ---- Typst ---- */
@@ -187,6 +197,20 @@ static void typ_robustness(void)
     char *t = canon("a.typ", "#f(\"ej stängd, [x\n= Rubrik\n#let = \n#{ let x = 1\n#g(((((\n");
     CHECK(t != NULL);
     pk_free(t);
+    /* calls, code and content nested far deeper than any document */
+    size_t cap = 400000, m = 0;
+    char *s = malloc(cap);
+    const char *pieces[] = {"#a(b(", "#f([", "#{(", "#f([= x\n#g(["};
+    for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+        m = 0;
+        size_t pl = strlen(pieces[k]);
+        while (m + pl < cap - 1) { memcpy(s + m, pieces[k], pl); m += pl; }
+        s[m] = 0;
+        t = canon("d.typ", s);
+        CHECK(t != NULL);
+        pk_free(t);
+    }
+    free(s);
 }
 
 /* ---- format detection ---- */

@@ -346,6 +346,33 @@ static void gzip_bomb(void)
     reader_set_max_bytes(old);
 }
 
+static void size_limit(void)
+{
+    size_t old = reader_set_max_bytes((size_t)1 << 20);
+    size_t n = ((size_t)1 << 20) + 10;
+    char *big = malloc(n);
+    memset(big, 'x', n);
+    pk_doc *d = NULL;
+    char *err = NULL;
+    CHECK(pk_doc_from_memory("stor.txt", (const uint8_t *)big, n, &d, &err) == PK_ELIMIT && !d);
+    CHECK(contains(err, "stor.txt: larger than 1 MiB"));
+    pk_free(err);
+    char dir[] = "/tmp/pk_bigXXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/stor.txt", dir);
+    write_file(path, big, n);
+    CHECK(pk_doc_read_file(path, &d, &err) == PK_ELIMIT && contains(err, "larger than 1 MiB"));
+    pk_free(err);
+    /* exactly at the limit is fine */
+    CHECK(pk_doc_from_memory("lagom.txt", (const uint8_t *)big, (size_t)1 << 20, &d, &err) == PK_OK && d);
+    pk_doc_free(d);
+    unlink(path);
+    rmdir(dir);
+    free(big);
+    reader_set_max_bytes(old);
+}
+
 /* ---- folders ---- */
 
 static const char *tmp_root;
@@ -467,6 +494,9 @@ static void reader_wants(void)
     CHECK(!pk_reader_wants("x.pdf.gz"));
     CHECK(!pk_reader_wants(".hidden"));
     CHECK(!pk_reader_wants(NULL));
+    CHECK(!pk_reader_wants("repo/LICENSE"));
+    CHECK(!pk_reader_wants("repo/Makefile"));
+    CHECK(pk_reader_wants("repo/README.md"));
 }
 
 /* ---- dates ---- */
@@ -487,6 +517,24 @@ static void doc_dates(void)
     pk_doc_free(d);
     d = str_doc("utkast.md", "# Möte {DATUM}\n");
     CHECK(d && d->date == PK_NODATE && d->date_from == PK_DATE_NONE);
+    pk_doc_free(d);
+    /* a page header far down labels the meeting's date; other dates near the top are decisions
+     * of other bodies, postponements and references */
+    char big[8000];
+    size_t bl = (size_t)snprintf(big, sizeof big, "§ 600 Anmälan av jäv\nÄrendet bordläggs till sammanträdet den 11 september 2024.\n"
+                                 "Stadsledningskontorets tjänsteutlåtande den 5 juni 2024.\n");
+    while (bl < 4000) bl += (size_t)snprintf(big + bl, sizeof big - bl, "Kommunstyrelsen tillstyrker förslaget.\n");
+    snprintf(big + bl, sizeof big - bl, "Sammanträdesdatum: 2024-08-28\n");
+    d = str_doc("ks.txt", big);
+    CHECK(d && d->date == date_days(2024, 8, 28) && d->date_from == PK_DATE_TEXT);
+    pk_doc_free(d);
+    /* a date in running text does not override the file name's */
+    d = str_doc("20260930_protokoll_ks.txt", "§ 261 Meddelanden\nBeslut\nAnteckning\n\nText\n\nfrån styrelsemötet den 29 september 2026\n");
+    CHECK(d && d->date == date_days(2026, 9, 30) && d->date_from == PK_DATE_FILENAME);
+    pk_doc_free(d);
+    /* a heading does */
+    d = str_doc("styrelsemote_180807.md", "# Mötesprotokoll\n\n## 06 Augusti 2018\n");
+    CHECK(d && d->date == date_days(2018, 8, 6) && d->date_from == PK_DATE_TEXT);
     pk_doc_free(d);
     /* the file name confirms one of several dates */
     d = str_doc("2021-08-20_ledningsgrupp.txt", "Minnesanteckningar\nFöregående möte 2021-05-07\nTid\tFredagen den 20 augusti 2021\n");
@@ -693,6 +741,7 @@ int main(void)
     RUN(gzip_memory_and_file);
     RUN(gzip_truncated_and_corrupt);
     RUN(gzip_bomb);
+    RUN(size_limit);
     RUN(folder_walk);
     RUN(reader_wants);
     RUN(doc_dates);
