@@ -79,10 +79,13 @@ struct segw {
     uint32_t  sblock_docs, stored_docs;
     uint64_t  blks_off;
     /* documents */
-    pk_buf    docs, dstr, dgrp, prev_path, prev_body;
-    uint32_t  ndocs;
+    pk_buf    docs, dgroup, dgrp, prev_path, prev_body;
+    uint32_t  ndocs, group_docs, group_first;
     int       have_id;
     uint32_t  last_id;
+    int32_t   group_date;
+    z_stream  zd;                 /* document groups */
+    int       zd_ok;
     period   *per;
     size_t    nper, capper;
     /* the open term */
@@ -125,15 +128,17 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     w->id = id;
     w->dir = pk_strdup(dir);
     if (!w->dir) { pk_free(w); return PK_ENOMEM; }
-    pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dstr, &w->dgrp, &w->prev_path,
+    pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dgroup, &w->dgrp, &w->prev_path,
                       &w->prev_body, &w->key, &w->prev_key, &w->tdocs, &w->tpos, &w->tskip,
                       &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_init(bufs[i]);
     w->info.first_date = w->info.last_date = PK_NODATE;
-    w->z.zalloc = z_alloc;
-    w->z.zfree = z_free;
+    w->z.zalloc = w->zd.zalloc = z_alloc;
+    w->z.zfree = w->zd.zfree = z_free;
     if (deflateInit(&w->z, 6) != Z_OK) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->z_ok = 1;
+    if (deflateInit(&w->zd, 9) != Z_OK) { deflateEnd(&w->z); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
+    w->zd_ok = 1;
     char *pix = seg_path(dir, id, "ix"), *ppos = seg_path(dir, id, "pos"), *psto = seg_path(dir, id, "sto");
     pk_status st = PK_ENOMEM;
     if (pix && ppos && psto) {
@@ -159,7 +164,8 @@ void segw_abort(segw *w)
     ixfw_abort(w->pos);
     ixfw_abort(w->sto);
     if (w->z_ok) deflateEnd(&w->z);
-    pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dstr, &w->dgrp, &w->prev_path,
+    if (w->zd_ok) deflateEnd(&w->zd);
+    pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dgroup, &w->dgrp, &w->prev_path,
                       &w->prev_body, &w->key, &w->prev_key, &w->tdocs, &w->tpos, &w->tskip,
                       &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_free(bufs[i]);
@@ -182,7 +188,7 @@ static void unlink_segment(const char *dir, uint64_t id)
 
 size_t segw_mem(const segw *w)
 {
-    return w->sblock.cap + w->cbuf.cap + w->bidx.cap + w->docs.cap + w->dstr.cap + w->dgrp.cap +
+    return w->sblock.cap + w->cbuf.cap + w->bidx.cap + w->docs.cap + w->dgroup.cap + w->dgrp.cap +
            w->tdocs.cap + w->tpos.cap + w->tskip.cap + w->dict.cap + w->didx.cap + w->form.cap +
            w->fidx.cap + w->bposcap * 4 + w->valcap * 4 + w->capper * sizeof(period);
 }
@@ -283,28 +289,60 @@ static void put_front(pk_buf *out, pk_buf *prev, const char *s, size_t n)
     buf_put(prev, s, n);
 }
 
+/* Compress the open group of document entries into DOCS and index it in DGRP. */
+static void flush_dgroup(segw *w)
+{
+    if (w->group_docs == 0 || w->st) return;
+    if (w->dgroup.err) { w_oom(w); return; }
+    uLong bound = deflateBound(&w->zd, (uLong)w->dgroup.n);
+    if (buf_reserve(&w->docs, bound)) { w_oom(w); return; }
+    deflateReset(&w->zd);
+    w->zd.next_in = w->dgroup.p;
+    w->zd.avail_in = (uInt)w->dgroup.n;
+    w->zd.next_out = w->docs.p + w->docs.n;
+    w->zd.avail_out = (uInt)bound;
+    if (deflate(&w->zd, Z_FINISH) != Z_STREAM_END) { w_fail(w, PK_EIO, "compression failed"); return; }
+    size_t clen = bound - w->zd.avail_out;
+    buf_put_u32le(&w->dgrp, w->group_first);
+    buf_put_u32le(&w->dgrp, w->group_docs);
+    buf_put_u64le(&w->dgrp, w->docs.n);
+    buf_put_u32le(&w->dgrp, (uint32_t)clen);
+    buf_put_u32le(&w->dgrp, (uint32_t)w->dgroup.n);
+    w->docs.n += clen;
+    if (w->dgrp.err) w_oom(w);
+    w->dgroup.n = 0;
+    w->group_docs = 0;
+}
+
+static uint64_t zigzag(int64_t v) { return v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1 : (uint64_t)v << 1; }
+
 void segw_doc_meta(segw *w, const seg_docmeta *m)
 {
     if (w->st) return;
     if (w->ndocs == UINT32_MAX) { w_fail(w, PK_ELIMIT, "too many documents"); return; }
     if (w->have_id && m->id <= w->last_id) { w_fail(w, PK_EINVAL, "document ids out of order"); return; }
-    uint8_t r[SEG_DOC_REC];
-    st_u32le(r, m->id);
-    st_u32le(r + 4, (uint32_t)m->date);
-    st_u32le(r + 8, m->ntokens);
-    st_u32le(r + 12, m->text_len);
-    st_u64le(r + 16, m->raw_len);
-    st_u64le(r + 24, m->hash);
-    buf_put(&w->docs, r, sizeof r);
-    if (w->ndocs % SEG_DOC_GROUP == 0) {
-        buf_put_u64le(&w->dgrp, w->dstr.n);
+    if (w->group_docs == 0) {
+        w->group_first = m->id;
+        w->group_date = 0;
         w->prev_path.n = 0;
         w->prev_body.n = 0;
     }
+    pk_buf *g = &w->dgroup;
+    buf_put_varint(g, w->group_docs ? m->id - w->last_id - 1 : 0);
+    if (m->date == PK_NODATE) {
+        buf_put_varint(g, 0);
+    } else {
+        buf_put_varint(g, zigzag((int64_t)m->date - w->group_date) + 1);
+        w->group_date = m->date;
+    }
+    buf_put_varint(g, m->ntokens);
+    buf_put_varint(g, m->text_len);
+    buf_put_varint(g, m->raw_len);
+    buf_put_u64le(g, m->hash);
     const char *body = m->body ? m->body : "";
-    put_front(&w->dstr, &w->prev_path, m->path ? m->path : "", m->path ? m->path_len : 0);
-    put_front(&w->dstr, &w->prev_body, body, m->body ? m->body_len : 0);
-    if (w->docs.err || w->dgrp.err || w->dstr.err || w->prev_path.err || w->prev_body.err) { w_oom(w); return; }
+    put_front(g, &w->prev_path, m->path ? m->path : "", m->path ? m->path_len : 0);
+    put_front(g, &w->prev_body, body, m->body ? m->body_len : 0);
+    if (g->err || w->prev_path.err || w->prev_body.err) { w_oom(w); return; }
     add_period(w, seg_month(m->date), m->ntokens);
     if (!w->have_id) w->info.first_id = m->id;
     w->info.last_id = m->id;
@@ -318,6 +356,7 @@ void segw_doc_meta(segw *w, const seg_docmeta *m)
         if (w->info.first_date == PK_NODATE || m->date < w->info.first_date) w->info.first_date = m->date;
         if (w->info.last_date == PK_NODATE || m->date > w->info.last_date) w->info.last_date = m->date;
     }
+    if (++w->group_docs == SEG_DOC_GROUP) flush_dgroup(w);
 }
 
 void segw_doc(segw *w, const seg_docmeta *m, const char *rec, size_t rec_len, const char *text,
@@ -380,16 +419,15 @@ static void encode_block(segw *w, int last)
         for (uint32_t i = 0; i < w->bn; i++) v[i] = w->btfs[i] - 1;
         codec_put_block(&w->tdocs, v, w->bn);
     }
-    size_t k = 0;
+    /* first positions (one per document), then the gaps of the later ones: two codes */
+    size_t k = 0, g = w->bn;
     for (uint32_t i = 0; i < w->bn; i++) {
-        uint32_t prev = 0;
-        for (uint32_t j = 0; j < w->btfs[i]; j++, k++) {
-            uint32_t p = w->bpos[k];
-            v[k] = j == 0 ? p : p - prev - 1;
-            prev = p;
-        }
+        v[i] = w->bpos[k];
+        for (uint32_t j = 1; j < w->btfs[i]; j++) v[g++] = w->bpos[k + j] - w->bpos[k + j - 1] - 1;
+        k += w->btfs[i];
     }
-    codec_put_seq(&w->tpos, v, w->bposn);
+    codec_put_block(&w->tpos, v, w->bn);
+    codec_put_seq(&w->tpos, v + w->bn, g - w->bn);
     uint32_t lastdoc = w->bdocs[w->bn - 1];
     if (!last) {
         buf_put_varint(&w->tskip, w->tnblocks ? lastdoc - w->tprev_last : lastdoc);
@@ -468,8 +506,8 @@ void segw_term_end(segw *w)
     buf_put_varint(&w->dict, sh);
     buf_put_varint(&w->dict, kn - sh);
     buf_put(&w->dict, key + sh, kn - sh);
-    buf_put_varint(&w->dict, w->tdf);
-    buf_put_varint(&w->dict, w->tcf - w->tdf);
+    buf_put_varint(&w->dict, (uint64_t)(w->tdf - 1) << 1 | (w->tcf != w->tdf));
+    if (w->tcf != w->tdf) buf_put_varint(&w->dict, w->tcf - w->tdf - 1);
     buf_put_varint(&w->dict, post_len);
     buf_put_varint(&w->dict, w->tpos.n);
     w->dprev.n = 0;
@@ -506,11 +544,12 @@ void segw_form(segw *w, const uint8_t *norm, size_t nn, const uint8_t *stem, siz
     buf_put_varint(&w->form, sh);
     buf_put_varint(&w->form, nn - sh);
     buf_put(&w->form, norm + sh, nn - sh);
-    buf_put_varint(&w->form, flags);
     size_t ss = common_prefix(norm, nn, stem, sn);
-    buf_put_varint(&w->form, ss);
-    buf_put_varint(&w->form, sn - ss);
-    buf_put(&w->form, stem + ss, sn - ss);
+    buf_put_varint(&w->form, (uint64_t)(nn - ss) << 3 | (uint64_t)(sn > ss) << 2 | (flags & 3));
+    if (sn > ss) {
+        buf_put_varint(&w->form, sn - ss);
+        buf_put(&w->form, stem + ss, sn - ss);
+    }
     w->fprev.n = 0;
     buf_put(&w->fprev, norm, nn);
     w->have_prev_form = 1;
@@ -530,6 +569,7 @@ pk_status segw_finish(segw *w, seg_info *info)
 {
     if (w->in_term) w_fail(w, PK_EINVAL, "term left open");
     flush_sblock(w);
+    flush_dgroup(w);
     if (w->st == PK_OK && w->stored_docs != w->ndocs) w_fail(w, PK_EINVAL, "stored documents and table disagree");
     if (w->st == PK_OK && w->ndocs == 0) w_fail(w, PK_EINVAL, "empty segment");
     if (w->st) { pk_status st = w->st; segw_abort(w); return st; }
@@ -555,7 +595,6 @@ pk_status segw_finish(segw *w, seg_info *info)
     write_section(w->ix, SEC_FIDX, &w->fidx);
     in->b_dict = w->dict.n + w->didx.n + w->form.n + w->fidx.n;
     write_section(w->ix, SEC_DOCS, &w->docs);
-    write_section(w->ix, SEC_DSTR, &w->dstr);
     write_section(w->ix, SEC_DGRP, &w->dgrp);
     pk_buf pb;
     buf_init(&pb);
@@ -586,7 +625,7 @@ pk_status segw_finish(segw *w, seg_info *info)
     ixfw_begin(w->ix, SEC_META);
     ixfw_write(w->ix, m, sizeof m);
     ixfw_end(w->ix);
-    in->b_docs = w->docs.n + w->dstr.n + w->dgrp.n + pb.n + sizeof m;
+    in->b_docs = w->docs.n + w->dgrp.n + pb.n + sizeof m;
     int oom = pb.err;
     buf_free(&pb);
     if (oom) { w_oom(w); pk_status st = w->st; segw_abort(w); return st; }
@@ -620,7 +659,14 @@ struct segr {
     pk_msg    msg;
     ixf      *ix, *pos, *sto, *del;
     seg_info  info;
-    span      post, dict, didx, form, fidx, docs, dstr, dgrp, peri, meta, posi, blks, bidx;
+    span      post, dict, didx, form, fidx, docs, dgrp, peri, meta, posi, blks, bidx;
+    uint32_t  ngroups;
+    /* the last decoded group of document entries */
+    uint32_t  gcache;
+    int       gcache_valid;
+    struct gent { uint32_t id; int32_t date; uint32_t ntokens, text_len; uint64_t raw_len, hash;
+                  size_t path_off, path_len, body_off, body_len; } gent[SEG_DOC_GROUP];
+    pk_buf    gbuf, gstr;
     uint64_t *dblk_off, *fblk_off;
     const uint8_t **dblk_key, **fblk_key;
     uint32_t *dblk_klen, *fblk_klen;
@@ -671,6 +717,8 @@ void segr_close(segr *s)
     buf_free(&s->path);
     buf_free(&s->body);
     buf_free(&s->cache);
+    buf_free(&s->gbuf);
+    buf_free(&s->gstr);
     pk_free(s);
 }
 
@@ -736,8 +784,8 @@ static pk_status load_meta(segr *s)
         in->dict_blocks != (in->nterms + SEG_DICT_BLOCK - 1) / SEG_DICT_BLOCK ||
         in->form_blocks != (in->nforms + SEG_FORM_BLOCK - 1) / SEG_FORM_BLOCK)
         return bad(s, s->ix, m + 16, "term or form counts disagree with block counts");
-    if (s->docs.n != (uint64_t)in->ndocs * SEG_DOC_REC) return bad(s, s->ix, s->docs.p, "DOCS size disagrees with the document count");
-    if (s->dgrp.n != (uint64_t)((in->ndocs + SEG_DOC_GROUP - 1) / SEG_DOC_GROUP) * 8)
+    s->ngroups = (in->ndocs + SEG_DOC_GROUP - 1) / SEG_DOC_GROUP;
+    if (s->dgrp.n != (uint64_t)s->ngroups * SEG_DGRP_REC)
         return bad(s, s->ix, s->dgrp.p, "DGRP size disagrees with the document count");
     if (s->peri.n % SEG_PERIOD_REC) return bad(s, s->ix, s->peri.p, "PERI size is not whole records");
     if (s->bidx.n % SEG_BIDX_REC || s->bidx.n == 0) return bad(s, s->sto, s->bidx.p, "BIDX size is not whole records");
@@ -746,7 +794,7 @@ static pk_status load_meta(segr *s)
     in->b_dict = s->dict.n + s->didx.n + s->form.n + s->fidx.n;
     in->b_post = s->post.n;
     in->b_pos = s->posi.n;
-    in->b_docs = s->docs.n + s->dstr.n + s->dgrp.n + s->peri.n + s->meta.n;
+    in->b_docs = s->docs.n + s->dgrp.n + s->peri.n + s->meta.n;
     in->b_stored = s->blks.n + s->bidx.n;
     in->ix_size = s->ix->size;
     in->pos_size = s->pos->size;
@@ -762,6 +810,19 @@ static pk_status load_meta(segr *s)
         docs += ld_u32le(r + 4);
     }
     if (docs != in->ndocs) return bad(s, s->ix, s->peri.p, "period totals disagree with the document count");
+
+    /* document groups: 64 documents each (the last: the rest), contiguous bytes, increasing ids */
+    if ((st = ixf_need(s->ix, s->dgrp.p, s->dgrp.n))) return st;
+    uint64_t go = 0;
+    for (uint32_t g = 0; g < s->ngroups; g++) {
+        const uint8_t *r = s->dgrp.p + (size_t)g * SEG_DGRP_REC;
+        uint32_t want = g + 1 < s->ngroups ? SEG_DOC_GROUP : in->ndocs - g * SEG_DOC_GROUP;
+        if (ld_u32le(r + 4) != want || ld_u64le(r + 8) != go || (g == 0 && ld_u32le(r) != in->first_id) ||
+            (g > 0 && ld_u32le(r) <= ld_u32le(r - SEG_DGRP_REC)) || ld_u32le(r) > in->last_id)
+            return bad(s, s->ix, r, "document group index is not contiguous");
+        go += ld_u32le(r + 16);
+    }
+    if (go != s->docs.n) return bad(s, s->ix, s->dgrp.p, "document groups disagree with the DOCS size");
 
     /* stored blocks: contiguous documents and bytes */
     if ((st = ixf_need(s->sto, s->bidx.p, s->bidx.n))) return st;
@@ -812,6 +873,8 @@ pk_status segr_open(const char *dir, uint64_t id, const char *identity, uint64_t
     buf_init(&s->path);
     buf_init(&s->body);
     buf_init(&s->cache);
+    buf_init(&s->gbuf);
+    buf_init(&s->gstr);
     char *pix = seg_path(dir, id, "ix"), *ppos = seg_path(dir, id, "pos"), *psto = seg_path(dir, id, "sto");
     pk_status st = PK_ENOMEM;
     if (pix && ppos && psto) {
@@ -830,7 +893,7 @@ pk_status segr_open(const char *dir, uint64_t id, const char *identity, uint64_t
         struct { uint32_t tag; ixf *f; span *sp; } secs[] = {
             {SEC_POST, s->ix, &s->post}, {SEC_DICT, s->ix, &s->dict}, {SEC_DIDX, s->ix, &s->didx},
             {SEC_FORM, s->ix, &s->form}, {SEC_FIDX, s->ix, &s->fidx}, {SEC_DOCS, s->ix, &s->docs},
-            {SEC_DSTR, s->ix, &s->dstr}, {SEC_DGRP, s->ix, &s->dgrp}, {SEC_PERI, s->ix, &s->peri},
+            {SEC_DGRP, s->ix, &s->dgrp}, {SEC_PERI, s->ix, &s->peri},
             {SEC_META, s->ix, &s->meta}, {SEC_POSI, s->pos, &s->posi}, {SEC_BLKS, s->sto, &s->blks},
             {SEC_BIDX, s->sto, &s->bidx}};
         for (size_t i = 0; i < sizeof secs / sizeof secs[0] && !st; i++)
@@ -865,23 +928,6 @@ pk_status segr_set_deleted(segr *s, const uint8_t *bits, uint32_t ndeleted)
 
 /* ---- documents ---- */
 
-pk_status segr_doc_fixed(segr *s, uint32_t doc, seg_doc *out)
-{
-    if (doc >= s->info.ndocs) { msg_set(&s->msg, "document %u out of range", doc); return PK_ENOENT; }
-    const uint8_t *r = s->docs.p + (size_t)doc * SEG_DOC_REC;
-    pk_status st = ixf_need(s->ix, r, SEG_DOC_REC);
-    if (st) return st;
-    out->id = ld_u32le(r);
-    out->date = (int32_t)ld_u32le(r + 4);
-    out->ntokens = ld_u32le(r + 8);
-    out->text_len = ld_u32le(r + 12);
-    out->raw_len = ld_u64le(r + 16);
-    out->hash = ld_u64le(r + 24);
-    out->path = out->body = NULL;
-    out->path_len = out->body_len = 0;
-    return PK_OK;
-}
-
 static int get_front(const uint8_t **p, const uint8_t *e, pk_buf *b)
 {
     uint64_t sh, sn;
@@ -894,43 +940,118 @@ static int get_front(const uint8_t **p, const uint8_t *e, pk_buf *b)
     return 0;
 }
 
-pk_status segr_doc(segr *s, uint32_t doc, seg_doc *out)
+static int64_t unzigzag(uint64_t v) { return v & 1 ? -(int64_t)(v >> 1) - 1 : (int64_t)(v >> 1); }
+
+/* Decode group g of document entries into the cache. */
+static pk_status load_group(segr *s, uint32_t g)
 {
-    pk_status st = segr_doc_fixed(s, doc, out);
+    if (s->gcache_valid && s->gcache == g) return PK_OK;
+    s->gcache_valid = 0;
+    const uint8_t *r = s->dgrp.p + (size_t)g * SEG_DGRP_REC;
+    uint32_t first = ld_u32le(r), nd = ld_u32le(r + 4), clen = ld_u32le(r + 16), ulen = ld_u32le(r + 20);
+    const uint8_t *c = s->docs.p + ld_u64le(r + 8);
+    pk_status st = ixf_need(s->ix, c, clen);
     if (st) return st;
-    uint32_t g = doc / SEG_DOC_GROUP;
-    const uint8_t *gp = s->dgrp.p + (size_t)g * 8;
-    if ((st = ixf_need(s->ix, gp, (size_t)(s->dgrp.n - (size_t)g * 8) >= 16 ? 16 : 8))) return st;
-    uint64_t a = ld_u64le(gp), z = (size_t)(g + 1) * 8 < s->dgrp.n ? ld_u64le(gp + 8) : s->dstr.n;
-    if (a > z || z > s->dstr.n) return bad(s, s->ix, gp, "bad document string group offset");
-    const uint8_t *p = s->dstr.p + a, *e = s->dstr.p + z;
-    if ((st = ixf_need(s->ix, p, (size_t)(z - a)))) return st;
+    s->gbuf.n = 0;
+    if (buf_reserve(&s->gbuf, ulen)) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    z.zalloc = z_alloc;
+    z.zfree = z_free;
+    if (inflateInit(&z) != Z_OK) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+    z.next_in = (Bytef *)c;
+    z.avail_in = clen;
+    z.next_out = s->gbuf.p;
+    z.avail_out = ulen;
+    int zr = inflate(&z, Z_FINISH);
+    size_t got = ulen - z.avail_out, left = z.avail_in;
+    inflateEnd(&z);
+    if (zr != Z_STREAM_END || got != ulen || left != 0)
+        return bad(s, s->ix, c, "document group does not decompress to its recorded size");
+    const uint8_t *p = s->gbuf.p, *e = p + ulen;
+    s->gstr.n = 0;
     s->path.n = s->body.n = 0;
-    for (uint32_t i = g * SEG_DOC_GROUP; i <= doc; i++)
+    int64_t date = 0;
+    uint64_t id = first;
+    for (uint32_t i = 0; i < nd; i++) {
+        struct gent *ge = &s->gent[i];
+        uint64_t dd, dc, nt, tl, rl;
+        if (get_varint(&p, e, &dd) || get_varint(&p, e, &dc) || get_varint(&p, e, &nt) ||
+            get_varint(&p, e, &tl) || get_varint(&p, e, &rl) || e - p < 8)
+            return bad(s, s->ix, c, "bad document entry in a group");
+        id = i ? id + dd + 1 : id + dd;
+        if ((i == 0 && dd != 0) || id > s->info.last_id || nt > UINT32_MAX || tl > UINT32_MAX)
+            return bad(s, s->ix, c, "document entry out of range in a group");
+        if (dc) {
+            date += unzigzag(dc - 1);
+            if (date <= INT32_MIN || date > INT32_MAX) return bad(s, s->ix, c, "document date out of range");
+        }
+        ge->id = (uint32_t)id;
+        ge->date = dc ? (int32_t)date : PK_NODATE;
+        ge->ntokens = (uint32_t)nt;
+        ge->text_len = (uint32_t)tl;
+        ge->raw_len = rl;
+        ge->hash = ld_u64le(p);
+        p += 8;
         if (get_front(&p, e, &s->path) || get_front(&p, e, &s->body)) {
             if (s->path.err || s->body.err) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-            return bad(s, s->ix, p, "bad document strings");
+            return bad(s, s->ix, c, "bad document strings in a group");
         }
-    out->path = (const char *)s->path.p;
-    out->path_len = s->path.n;
-    out->body = s->body.n ? (const char *)s->body.p : NULL;
-    out->body_len = s->body.n;
+        ge->path_off = s->gstr.n;
+        ge->path_len = s->path.n;
+        buf_put(&s->gstr, s->path.p, s->path.n);
+        buf_putc(&s->gstr, 0);
+        ge->body_off = s->gstr.n;
+        ge->body_len = s->body.n;
+        buf_put(&s->gstr, s->body.p, s->body.n);
+        buf_putc(&s->gstr, 0);
+        if (s->gstr.err) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+    }
+    if (p != e) return bad(s, s->ix, c, "trailing bytes in a document group");
+    if (g + 1 == s->ngroups && id != s->info.last_id) return bad(s, s->ix, c, "last document id disagrees with META");
+    if (g + 1 < s->ngroups && id >= ld_u32le(r + SEG_DGRP_REC)) return bad(s, s->ix, c, "document ids overlap the next group");
+    s->gcache = g;
+    s->gcache_valid = 1;
     return PK_OK;
 }
+
+pk_status segr_doc_fixed(segr *s, uint32_t doc, seg_doc *out)
+{
+    if (doc >= s->info.ndocs) { msg_set(&s->msg, "document %u out of range", doc); return PK_ENOENT; }
+    pk_status st = load_group(s, doc / SEG_DOC_GROUP);
+    if (st) return st;
+    const struct gent *ge = &s->gent[doc % SEG_DOC_GROUP];
+    out->id = ge->id;
+    out->date = ge->date;
+    out->ntokens = ge->ntokens;
+    out->text_len = ge->text_len;
+    out->raw_len = ge->raw_len;
+    out->hash = ge->hash;
+    out->path = (const char *)s->gstr.p + ge->path_off;
+    out->path_len = ge->path_len;
+    out->body = ge->body_len ? (const char *)s->gstr.p + ge->body_off : NULL;
+    out->body_len = ge->body_len;
+    return PK_OK;
+}
+
+pk_status segr_doc(segr *s, uint32_t doc, seg_doc *out) { return segr_doc_fixed(s, doc, out); }
 
 pk_status segr_find_id(segr *s, uint32_t id, uint32_t *doc)
 {
     if (id < s->info.first_id || id > s->info.last_id) return PK_ENOENT;
-    uint32_t lo = 0, hi = s->info.ndocs;
-    while (lo < hi) {
+    uint32_t lo = 0, hi = s->ngroups;
+    while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        const uint8_t *r = s->docs.p + (size_t)mid * SEG_DOC_REC;
-        pk_status st = ixf_need(s->ix, r, 4);
-        if (st) return st;
-        uint32_t v = ld_u32le(r);
-        if (v == id) { *doc = mid; return PK_OK; }
-        if (v < id) lo = mid + 1; else hi = mid;
+        if (ld_u32le(s->dgrp.p + (size_t)mid * SEG_DGRP_REC) <= id) lo = mid; else hi = mid;
     }
+    pk_status st = load_group(s, lo);
+    if (st) return st;
+    uint32_t nd = ld_u32le(s->dgrp.p + (size_t)lo * SEG_DGRP_REC + 4);
+    for (uint32_t i = 0; i < nd; i++)
+        if (s->gent[i].id == id) {
+            *doc = lo * SEG_DOC_GROUP + i;
+            return PK_OK;
+        }
     return PK_ENOENT;
 }
 
@@ -1047,18 +1168,18 @@ static pk_status dentry(segr *s, const uint8_t **pp, const uint8_t *e, int first
                         uint64_t *post_next, uint64_t *pos_next)
 {
     const uint8_t *p = *pp;
-    uint64_t sh, sn, df, cx, pl, ql;
+    uint64_t sh, sn, a, cx = 0, pl, ql;
     if (get_varint(&p, e, &sh) || get_varint(&p, e, &sn) || (first && sh != 0) || sh > t->key_len ||
         sh + sn > IX_MAX_KEY || sh + sn == 0 || sn > (uint64_t)(e - p))
         return bad(s, s->ix, *pp, "bad dictionary entry key");
     memcpy(t->key + sh, p, (size_t)sn);
     t->key_len = (uint32_t)(sh + sn);
     p += sn;
-    if (get_varint(&p, e, &df) || get_varint(&p, e, &cx) || get_varint(&p, e, &pl) || get_varint(&p, e, &ql) ||
-        df == 0 || df > s->info.ndocs || cx > UINT64_MAX - df)
+    if (get_varint(&p, e, &a) || ((a & 1) && get_varint(&p, e, &cx)) || get_varint(&p, e, &pl) ||
+        get_varint(&p, e, &ql) || (a >> 1) >= s->info.ndocs || cx > UINT64_MAX / 2)
         return bad(s, s->ix, *pp, "bad dictionary entry counts");
-    t->df = (uint32_t)df;
-    t->cf = df + cx;
+    t->df = (uint32_t)(a >> 1) + 1;
+    t->cf = t->df + ((a & 1) ? cx + 1 : 0);
     t->post_off = *post_next;
     t->post_len = pl;
     t->pos_off = *pos_next;
@@ -1183,17 +1304,18 @@ static int fiter_step(seg_fiter *it)
     }
     const uint8_t *p = it->p, *e = it->end;
     seg_form *f = &it->f;
-    uint64_t sh, sn, fl, ss, sx;
+    uint64_t sh, sn, x, sx = 0;
     if (get_varint(&p, e, &sh) || get_varint(&p, e, &sn) || (first && sh) || sh > f->norm_len ||
         sh + sn > IX_MAX_KEY || sh + sn == 0 || sn > (uint64_t)(e - p))
         return bad(s, s->ix, it->p, "bad form entry"), -1;
     memcpy(f->norm + sh, p, (size_t)sn);
     f->norm_len = (uint32_t)(sh + sn);
     p += sn;
-    if (get_varint(&p, e, &fl) || fl > 3 || get_varint(&p, e, &ss) || ss > f->norm_len ||
-        get_varint(&p, e, &sx) || ss + sx > IX_MAX_KEY || sx > (uint64_t)(e - p))
+    if (get_varint(&p, e, &x) || (x >> 3) > f->norm_len || ((x & 4) && (get_varint(&p, e, &sx) || sx == 0)))
         return bad(s, s->ix, it->p, "bad form entry"), -1;
-    f->flags = (uint32_t)fl;
+    uint64_t ss = f->norm_len - (x >> 3);
+    if (ss + sx > IX_MAX_KEY || sx > (uint64_t)(e - p)) return bad(s, s->ix, it->p, "bad form entry"), -1;
+    f->flags = (uint32_t)(x & 3);
     memcpy(f->stem, f->norm, (size_t)ss);
     memcpy(f->stem + ss, p, (size_t)sx);
     f->stem_len = (uint32_t)(ss + sx);
@@ -1417,16 +1539,17 @@ const uint32_t *segr_post_positions(seg_post *p)
             p->pos_checked = 1;
         }
         uint32_t tot = p->poff[p->n];
-        if (tot > p->pcap) {
+        if ((size_t)tot * 2 > p->pcap) {
             size_t nc = p->pcap ? p->pcap : 256;
-            while (nc < tot) nc *= 2;
+            while (nc < (size_t)tot * 2) nc *= 2;
             uint32_t *nb = pk_reallocarray(p->pbuf, nc, sizeof *nb);
             if (!nb) { p->st = PK_ENOMEM; msg_set(&p->s->msg, "out of memory"); return NULL; }
             p->pbuf = nb;
             p->pcap = nc;
         }
         const uint8_t *q = p->pos + p->cbpos, *qe = q + p->cbpos_len;
-        if (codec_get_seq(&q, qe, p->pbuf, tot) || q != qe) {
+        uint32_t *gaps = p->pbuf + tot;
+        if (codec_get_block(&q, qe, p->firsts, p->n) || codec_get_seq(&q, qe, gaps, tot - p->n) || q != qe) {
             bad(p->s, p->s->pos, p->pos + p->cbpos, "positions do not decode");
             p->st = PK_ECORRUPT;
             return NULL;
@@ -1434,7 +1557,7 @@ const uint32_t *segr_post_positions(seg_post *p)
         for (uint32_t i = 0; i < p->n; i++) {
             uint64_t prev = 0;
             for (uint32_t j = p->poff[i]; j < p->poff[i + 1]; j++) {
-                uint64_t v = j == p->poff[i] ? p->pbuf[j] : prev + p->pbuf[j] + 1;
+                uint64_t v = j == p->poff[i] ? p->firsts[i] : prev + *gaps++ + 1;
                 if (v > UINT32_MAX) {
                     bad(p->s, p->s->pos, p->pos + p->cbpos, "position out of range");
                     p->st = PK_ECORRUPT;
@@ -1490,50 +1613,33 @@ static pk_status verify_docs(segr *s, uint32_t *ntok)
     uint64_t *pt = pk_calloc(np ? np : 1, sizeof *pt);
     if (!pd || !pt) { pk_free(pd); pk_free(pt); return PK_ENOMEM; }
     pk_status st = PK_OK;
-    for (uint32_t g = 0; g * (uint64_t)SEG_DOC_GROUP < in->ndocs && !st; g++) {
-        const uint8_t *gp = s->dgrp.p + (size_t)g * 8;
-        uint64_t a = ld_u64le(gp), z = (size_t)(g + 1) * 8 < s->dgrp.n ? ld_u64le(gp + 8) : s->dstr.n;
-        if (a > z || z > s->dstr.n) { st = bad(s, s->ix, gp, "bad document string group offset"); break; }
-        const uint8_t *p = s->dstr.p + a, *e = s->dstr.p + z;
-        s->path.n = s->body.n = 0;
-        uint32_t end = (g + 1) * SEG_DOC_GROUP < in->ndocs ? (g + 1) * SEG_DOC_GROUP : in->ndocs;
-        for (uint32_t d = g * SEG_DOC_GROUP; d < end; d++) {
-            if (get_front(&p, e, &s->path) || get_front(&p, e, &s->body)) {
-                st = bad(s, s->ix, p, "bad document strings");
-                break;
-            }
-            if (s->path.n == 0) { st = bad(s, s->ix, p, "document without a path"); break; }
-            seg_doc doc;
-            if ((st = segr_doc_fixed(s, d, &doc))) break;
-            const uint8_t *rec = s->docs.p + (size_t)d * SEG_DOC_REC;
-            if ((d == 0 && doc.id != in->first_id) || (d > 0 && doc.id <= prev_id) ||
-                (d + 1 == in->ndocs && doc.id != in->last_id)) {
-                st = bad(s, s->ix, rec, "document ids out of order");
-                break;
-            }
-            prev_id = doc.id;
-            ntok[d] = doc.ntokens;
-            tokens += doc.ntokens;
-            text += doc.text_len;
-            raw += doc.raw_len;
-            if (doc.date != PK_NODATE) {
-                if (first == PK_NODATE || doc.date < first) first = doc.date;
-                if (last == PK_NODATE || doc.date > last) last = doc.date;
-            }
-            int32_t m = seg_month(doc.date);
-            uint32_t lo = 0, hi = np;
-            while (lo < hi) {
-                uint32_t mid = (lo + hi) / 2;
-                if ((int32_t)ld_u32le(s->peri.p + (size_t)mid * SEG_PERIOD_REC) < m) lo = mid + 1; else hi = mid;
-            }
-            if (lo == np || (int32_t)ld_u32le(s->peri.p + (size_t)lo * SEG_PERIOD_REC) != m) {
-                st = bad(s, s->ix, rec, "document's month missing from the period table");
-                break;
-            }
-            pd[lo]++;
-            pt[lo] += doc.ntokens;
+    for (uint32_t d = 0; d < in->ndocs && !st; d++) {
+        seg_doc doc;
+        if ((st = segr_doc(s, d, &doc))) break;
+        const uint8_t *grec = s->dgrp.p + (size_t)(d / SEG_DOC_GROUP) * SEG_DGRP_REC;
+        if (doc.path_len == 0) { st = bad(s, s->ix, grec, "document without a path"); break; }
+        if (d > 0 && doc.id <= prev_id) { st = bad(s, s->ix, grec, "document ids out of order"); break; }
+        prev_id = doc.id;
+        ntok[d] = doc.ntokens;
+        tokens += doc.ntokens;
+        text += doc.text_len;
+        raw += doc.raw_len;
+        if (doc.date != PK_NODATE) {
+            if (first == PK_NODATE || doc.date < first) first = doc.date;
+            if (last == PK_NODATE || doc.date > last) last = doc.date;
         }
-        if (!st && p != e) st = bad(s, s->ix, p, "trailing bytes in a document string group");
+        int32_t m = seg_month(doc.date);
+        uint32_t lo = 0, hi = np;
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if ((int32_t)ld_u32le(s->peri.p + (size_t)mid * SEG_PERIOD_REC) < m) lo = mid + 1; else hi = mid;
+        }
+        if (lo == np || (int32_t)ld_u32le(s->peri.p + (size_t)lo * SEG_PERIOD_REC) != m) {
+            st = bad(s, s->ix, grec, "document's month missing from the period table");
+            break;
+        }
+        pd[lo]++;
+        pt[lo] += doc.ntokens;
     }
     for (uint32_t i = 0; i < np && !st; i++) {
         const uint8_t *r = s->peri.p + (size_t)i * SEG_PERIOD_REC;

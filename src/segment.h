@@ -16,7 +16,6 @@
 #define SEC_FORM IXF_TAG('F', 'O', 'R', 'M')
 #define SEC_FIDX IXF_TAG('F', 'I', 'D', 'X')
 #define SEC_DOCS IXF_TAG('D', 'O', 'C', 'S')
-#define SEC_DSTR IXF_TAG('D', 'S', 'T', 'R')
 #define SEC_DGRP IXF_TAG('D', 'G', 'R', 'P')
 #define SEC_PERI IXF_TAG('P', 'E', 'R', 'I')
 #define SEC_META IXF_TAG('M', 'E', 'T', 'A')
@@ -27,8 +26,8 @@
 
 #define SEG_DICT_BLOCK   32         /* terms per dictionary block */
 #define SEG_FORM_BLOCK   32         /* forms per forms block */
-#define SEG_DOC_GROUP    16         /* documents per front-coded string group */
-#define SEG_DOC_REC      32         /* bytes per fixed document record */
+#define SEG_DOC_GROUP    64         /* documents per compressed group of document entries */
+#define SEG_DGRP_REC     24         /* bytes per document group index record */
 #define SEG_PERIOD_REC   16         /* bytes per period record */
 #define SEG_BIDX_REC     24         /* bytes per stored-block index record */
 #define SEG_STORE_BLOCK  (64 * 1024) /* uncompressed bytes that close a stored block */
@@ -219,7 +218,7 @@ typedef struct seg_post {
     uint64_t       cbpos, cbpos_len;
     int            cur;           /* a current posting exists */
     int            pos_ready, pos_checked;
-    uint32_t       docs[128], tfs[128], poff[129];
+    uint32_t       docs[128], tfs[128], poff[129], firsts[128];
     uint32_t      *pbuf;
     size_t         pcap;
     uint32_t       doc, tf;       /* the current posting */
