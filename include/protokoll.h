@@ -277,16 +277,26 @@ void pk_analyzer_reset(pk_analyzer *a);
 
 typedef struct pk_extractor pk_extractor;
 
-/* Load rules from a file, or from every .rules file of a folder; NULL means the built-in default rules
- * (a compiled-in copy of rules/sv.rules).  PK_ESYNTAX with the rule's file and line on a bad rule. */
+/* Load rules from a file, or from every .rules file of a folder (in name order); NULL means the
+ * built-in default rules (a compiled-in copy of rules/sv.rules).  All patterns are compiled once,
+ * with PCRE2 JIT.  PK_ESYNTAX with the rule's file, line and PCRE2's message (with the offset in
+ * the pattern) on a bad rule; PK_ENOENT/PK_EIO for files.  On failure *out is NULL and
+ * pk_extractor_errmsg(NULL) returns the message (for the calling thread). */
 pk_status pk_extractor_new(const char *rules_path, pk_extractor **out);
 void      pk_extractor_free(pk_extractor *x);
+/* The handle's last message (borrowed); with NULL, why the last pk_extractor_new failed. */
 const char *pk_extractor_errmsg(const pk_extractor *x);
 
-/* Extract the record of one document as a JSON object (the "extract --jsonl" shape of DESIGN.md,
- * with spans).  Also sets doc->date (and date_from) when the text gives a meeting date and the
- * document had none from the text.  Caller frees *json with pk_free. */
+/* Extract the record of one document as a JSON object on one line (the "extract --jsonl" shape of
+ * DESIGN.md: source, meeting, participants, agenda, decisions, follow_ups, upcoming_meetings,
+ * signatures, warnings; items carry "span": [start, end], byte offsets into doc->text; see
+ * docs/RULES.md for the added keys).  Also sets doc->date (and date_from = PK_DATE_TEXT) when the
+ * text gives the meeting date.  Caller frees *json with pk_free.  PK_EDECODE when doc->text is not
+ * valid UTF-8 (the reader's documents always are), PK_ELIMIT beyond 4 GB, PK_ENOMEM. */
 pk_status pk_extract_json(pk_extractor *x, pk_doc *doc, char **json);
+
+/* The same record indented for people (two spaces).  PK_EINVAL when json does not parse. */
+pk_status pk_extract_pretty(const char *json, char **out);
 
 /* ------------------------------------------------------------------------------------------------
  * Index: segments, commits, verify, merge.

@@ -86,3 +86,139 @@ json_t *json_strn_lossy(const char *s, size_t n)
     buf_free(&b);
     return v;
 }
+
+/* ---- the streaming writer ---- */
+
+/* Room for n more bytes (and the NUL buf keeps); 0 when the buffer failed. */
+static inline int jw_room(pk_buf *b, size_t n)
+{
+    if (b->err) return 0;
+    if (b->n + n + 1 <= b->cap) return 1;
+    return buf_reserve(b, n) == 0;
+}
+
+void jw_init(json_w *w, pk_buf *b)
+{
+    w->b = b;
+    w->depth = 0;
+    w->comma[0] = 0;
+}
+
+static inline void jw_sep(json_w *w)
+{
+    if (w->comma[w->depth]) {
+        if (jw_room(w->b, 1)) w->b->p[w->b->n++] = ',';
+    }
+    w->comma[w->depth] = 1;
+}
+
+static void jw_open(json_w *w, char c)
+{
+    jw_sep(w);
+    if (jw_room(w->b, 1)) w->b->p[w->b->n++] = (uint8_t)c;
+    if (w->depth + 1 < sizeof w->comma) w->depth++;
+    else w->b->err = 1;   /* deeper than any record goes */
+    w->comma[w->depth] = 0;
+}
+
+static void jw_close(json_w *w, char c)
+{
+    if (jw_room(w->b, 1)) w->b->p[w->b->n++] = (uint8_t)c;
+    if (w->depth) w->depth--;
+}
+
+void jw_obj(json_w *w) { jw_open(w, '{'); }
+void jw_obj_end(json_w *w) { jw_close(w, '}'); }
+void jw_arr(json_w *w) { jw_open(w, '['); }
+void jw_arr_end(json_w *w) { jw_close(w, ']'); }
+
+void jw_key(json_w *w, const char *key)
+{
+    size_t n = strlen(key);
+    pk_buf *b = w->b;
+    if (!jw_room(b, n + 4)) return;
+    if (w->comma[w->depth]) b->p[b->n++] = ',';
+    b->p[b->n++] = '"';
+    memcpy(b->p + b->n, key, n);
+    b->n += n;
+    b->p[b->n++] = '"';
+    b->p[b->n++] = ':';
+    w->comma[w->depth] = 0;   /* the value follows without a comma */
+}
+
+void jw_null(json_w *w)
+{
+    jw_sep(w);
+    pk_buf *b = w->b;
+    if (!jw_room(b, 4)) return;
+    memcpy(b->p + b->n, "null", 4);
+    b->n += 4;
+}
+
+void jw_int(json_w *w, long long v)
+{
+    char tmp[24];
+    int i = (int)sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[--i] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) tmp[--i] = '-';
+    jw_sep(w);
+    pk_buf *b = w->b;
+    size_t n = sizeof tmp - (size_t)i;
+    if (!jw_room(b, n)) return;
+    memcpy(b->p + b->n, tmp + i, n);
+    b->n += n;
+}
+
+void jw_str(json_w *w, const char *s, size_t n)
+{
+    if (!s) { jw_null(w); return; }
+    jw_sep(w);
+    pk_buf *b = w->b;
+    /* the common case, plain text: one copy; escapes and repairs take at most 6 bytes each */
+    if (!jw_room(b, n + 2)) return;
+    b->p[b->n++] = '"';
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0, run = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { i++; continue; }
+        if (c >= 0x80) {
+            size_t l = utf8_valid_len(p + i, n - i);
+            if (l) { i += l; continue; }
+        }
+        /* flush the plain run before this byte */
+        if (i > run) { if (!jw_room(b, i - run)) return; memcpy(b->p + b->n, p + run, i - run); b->n += i - run; }
+        if (!jw_room(b, 8)) return;
+        if (c >= 0x80 || c == 0) {
+            memcpy(b->p + b->n, "\xEF\xBF\xBD", 3);   /* U+FFFD for a byte that is no UTF-8, and NUL */
+            b->n += 3;
+        } else {
+            char esc[6];
+            size_t el = 2;
+            esc[0] = '\\';
+            switch (c) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            default:
+                esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+                esc[4] = "0123456789abcdef"[c >> 4]; esc[5] = "0123456789abcdef"[c & 15];
+                el = 6;
+            }
+            memcpy(b->p + b->n, esc, el);
+            b->n += el;
+        }
+        i++;
+        run = i;
+    }
+    size_t tail = i - run + 1;
+    if (!jw_room(b, tail)) return;
+    memcpy(b->p + b->n, p + run, i - run);
+    b->n += i - run;
+    b->p[b->n++] = '"';
+}

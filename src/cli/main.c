@@ -31,6 +31,7 @@ static const struct command {
     {"stats",     cmd_stats,     "stats [-i DIR] [--json]", "documents, periods, bodies, terms, sizes of the index"},
     {"verify",    cmd_verify,    "verify [-i DIR]", "check every checksum, length and ordering of the index"},
     {"merge",     cmd_merge,     "merge [-i DIR] [SHARD_DIR...]", "fold shard indexes in (none: merge the index's segments)"},
+    {"extract",   cmd_extract,   "extract [--jsonl] [--rules PATH] PATH...", "meetings, participants, agenda, decisions, follow-ups as JSON"},
 };
 
 static const struct command *find_command(const char *name)
