@@ -302,16 +302,25 @@ pk_status pk_extract_pretty(const char *json, char **out);
  * Index: segments, commits, verify, merge.
  * ---------------------------------------------------------------------------------------------- */
 
+/* An index is a folder of immutable segments and a manifest that names the live ones
+ * (docs/FORMAT.md).  A handle sees one committed generation; a writer's commits move it on. */
 typedef struct pk_index pk_index;
 
 enum {
     PK_OPEN_READ   = 0,
     PK_OPEN_WRITE  = 1u << 0,   /* take the writer lock; PK_EBUSY when another writer has it */
-    PK_OPEN_CREATE = 1u << 1    /* create the index folder when missing */
+    PK_OPEN_CREATE = 1u << 1    /* with PK_OPEN_WRITE: create the index folder when missing */
 };
 
+/* Open the index in dir.  Reading: PK_ENOENT when there is no index; PK_EVERSION for an unknown
+ * format version; PK_ECORRUPT when the manifest or a file's header, footer or section table is
+ * damaged (pages are checked when first read).  Writing: PK_EBUSY when another process holds the
+ * writer lock; files left by an interrupted writer are removed.  On failure *err (when err is not
+ * NULL) receives the message, naming the file and byte offset; free it with pk_free. */
 pk_status pk_index_open(const char *dir, unsigned flags, pk_index **out, char **err);
+/* Close; uncommitted changes (pk_index_delete without a commit) are dropped. */
 void      pk_index_close(pk_index *ix);
+/* The message of the last failure (borrowed). */
 const char *pk_index_errmsg(const pk_index *ix);
 
 /* Progress of an indexing run, reported through pk_index_opts.progress. */
@@ -344,26 +353,43 @@ typedef struct pk_index_summary {
 /* Add paths (files, folders, .gz, "-") to an index opened for writing.  New files are added,
  * changed files (same path, other content hash) replace their older version, unchanged files are
  * skipped.  Unreadable inputs are reported through opts->progress and skipped; the rest is
- * committed.  Returns PK_OK when the commit succeeded, even when inputs were skipped
- * (summary->docs_skipped tells). */
+ * committed (after every flush of the postings buffer, and at the end), together with any
+ * pk_index_delete before the call; then the merge policy runs.  npaths may be 0 (commit the
+ * deletions only).  The same inputs give byte-identical index files whatever opts->jobs.
+ * Returns PK_OK when the commit succeeded, even when inputs were skipped (summary->docs_skipped
+ * tells).  opts and summary may be NULL. */
 pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npaths,
                              const pk_index_opts *opts, pk_index_summary *summary);
 
-/* Remove the document indexed from path; PK_ENOENT when there is none.  Takes effect at commit. */
+/* Remove the document indexed from path (as it was given when indexed); PK_ENOENT when there is
+ * none.  Takes effect at the next commit (pk_index_commit or pk_index_add_paths). */
 pk_status pk_index_delete(pk_index *ix, const char *path);
 
-/* Commit pending changes (added paths are committed by pk_index_add_paths already). */
+/* Commit pending deletions, then run the merge policy (pk_index_add_paths commits by itself). */
 pk_status pk_index_commit(pk_index *ix);
 
-/* Fold the shards (other index folders) into ix, which must be open for writing. */
+/* Fold the shards (other index folders, read-only) into ix, which must be open for writing, as
+ * one new segment, and commit.  The shards' live documents get new ids in ix; a path ix already
+ * holds with the same content hash is skipped (docs_unchanged), with another hash it is replaced
+ * (docs_replaced); among the shards the last one holding a path wins.  PK_EVERSION when a shard
+ * was built with another analyzer.  With nshards == 0, merges the segments of ix into one.
+ * opts is unused (may be NULL); summary (may be NULL) receives the counts. */
 pk_status pk_index_merge(pk_index *ix, const char *const *shards, size_t nshards,
                          const pk_index_opts *opts, pk_index_summary *summary);
 
-/* Check every checksum, length, ordering and that postings decode.  PK_OK when sound;
- * PK_ECORRUPT with the damaged file and offset in pk_index_errmsg(). Opens read-only itself. */
+/* Open dir read-only and check every checksum, length and ordering, and that every posting,
+ * position, document entry and stored record decodes (docs/FORMAT.md, "What verify checks").
+ * PK_OK when sound, with a one-line summary in *report; else the status of the first damage
+ * (PK_ECORRUPT, PK_EVERSION, PK_ENOENT) with the damaged file and byte offset in *report.
+ * Free *report with pk_free. */
 pk_status pk_index_verify(const char *dir, char **report);
 
-/* Statistics as the stats --json object; caller frees. */
+/* Statistics as the stats --json object of DESIGN.md (documents, text_bytes, terms, segments,
+ * first_date, last_date, bytes{dictionary, postings, positions, documents, stored, total}), plus
+ * word_terms, part_terms, raw_bytes, tokens, deleted_documents, postings, positions,
+ * bits_per_posting, bits_per_position, percent_of_raw{index, stored, total}, periods (per year:
+ * period, docs, tokens), bodies (body, docs; most documents first), generation and analyzer.
+ * Caller frees *json with pk_free. */
 pk_status pk_index_stats_json(pk_index *ix, char **json);
 
 /* ------------------------------------------------------------------------------------------------

@@ -13,11 +13,15 @@
  *
  * A word the lexicon knows as a whole is only split on strong evidence into parts of four or
  * more letters that do not start with a particle (över-, under-, genom- ...): styrelsemöte and
- * ledningsgrupp split; ordförande, bokföring, föregående and överlämning do not.  Proper nouns
- * stay whole.  Swedish writes a triple consonant double at a joint (remiss+svar = remissvar);
- * the splitter lets a part end on the letter the next one starts with.
+ * ledningsgrupp split; ordförande, bokföring, föregående and överlämning do not.  A part of two
+ * or three letters is allowed there only when the supplement lists it as a short first or last
+ * part (tids+plan, mål+grupp, tele+fax); the lexicalised words such parts bring are listed
+ * whole (ordförande, deltagare, bokslut).  Proper nouns stay whole.  Swedish writes a triple
+ * consonant double at a joint (remiss+svar = remissvar); the splitter lets a part end on the
+ * letter the next one starts with.
  * The supplement (rules/lexicon/sv.txt, compiled in) adds words, forces words whole, gives
- * explicit splits, and lists particles and surname endings (Eriksson, Bergström stay whole). */
+ * explicit splits, and lists particles, surname endings (Eriksson, Bergström stay whole) and
+ * the short parts. */
 #include "compound.h"
 
 #include <pthread.h>
@@ -35,7 +39,7 @@
 #define RULE_MAXSTR 24
 #define COND_MAX    8
 #define SET_MAX     16
-#define ALGO_SEED   0x73706c6974763131ULL   /* changes when the splitting algorithm changes */
+#define ALGO_SEED   0x73706c6974763132ULL   /* changes when the splitting algorithm changes */
 
 const char *const lexicon_system_paths[] = {
     "/usr/share/hunspell/sv_SE",
@@ -115,6 +119,8 @@ struct lexicon {
     size_t     nsplits, capsplits;
     pk_buf     particles;      /* words separated by NUL */
     pk_buf     nameheads;
+    pk_buf     shortfirst;     /* parts of two or three letters that may start a compound (keys) */
+    pk_buf     shortlast;      /* ... that may end one */
     uint32_t   fl_begin, fl_middle, fl_end, fl_onlycpd, fl_permit, fl_forbidden, fl_needaffix;
     uint64_t   hash;
     char       source[300];
@@ -816,6 +822,29 @@ static int word_list_add(pk_buf *b, const uint8_t *w, size_t n)
     return b->err ? -1 : 0;
 }
 
+/* Short parts are kept as 64-bit keys, the bytes of the part padded with zeros (a part of three
+ * letters has at most eight bytes in the scripts the lexicon holds), so that the splitter's
+ * probes, which come for every short chunk of a word, compare integers. */
+static int short_key(const uint8_t *w, size_t n, uint64_t *k)
+{
+    if (n == 0 || n > 8) return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) v |= (uint64_t)w[i] << (8 * i);
+    *k = v;
+    return 1;
+}
+
+static int is_short(const pk_buf *b, const uint8_t *w, size_t n)
+{
+    uint64_t k, v;
+    if (!short_key(w, n, &k)) return 0;
+    for (size_t i = 0; i + sizeof v <= b->n; i += sizeof v) {
+        memcpy(&v, b->p + i, sizeof v);
+        if (v == k) return 1;
+    }
+    return 0;
+}
+
 static int in_word_list(const pk_buf *b, const uint8_t *w, size_t n)
 {
     for (size_t i = 0; i < b->n;) {
@@ -910,7 +939,12 @@ static int load_supplement(lexicon *lx, const char *path, const char *t, size_t 
         if (colon && (!eq || colon < eq) && strchr(s, ' ') && strchr(s, ' ') > colon) {
             *colon = 0;
             char *kw = s, *rest = colon + 1;
-            if (strcmp(kw, "whole") == 0 || strcmp(kw, "particle") == 0 || strcmp(kw, "namehead") == 0) {
+            pk_buf *list = strcmp(kw, "particle") == 0   ? &lx->particles
+                           : strcmp(kw, "namehead") == 0   ? &lx->nameheads
+                           : strcmp(kw, "shortfirst") == 0 ? &lx->shortfirst
+                           : strcmp(kw, "shortlast") == 0  ? &lx->shortlast
+                                                           : NULL;
+            if (list || strcmp(kw, "whole") == 0) {
                 char *f[64];
                 int nf = fields(rest, f, 64);
                 for (int k = 0; k < nf; k++) {
@@ -918,10 +952,17 @@ static int load_supplement(lexicon *lx, const char *path, const char *t, size_t 
                     int proper = 0;
                     size_t kl = fold_word((const uint8_t *)f[k], strlen(f[k]), key, &proper);
                     if (!kl) return set_msg(err, "%s: line %d: not a word: %s", path, lineno, f[k]);
-                    if (kw[0] == 'w') {
+                    if (!list) {
                         if (ensure_entry(lx, key, kl, proper)) return nomem(err, path);
                         mark_entries(lx, key, kl, E_WHOLE, 0);
-                    } else if (word_list_add(kw[0] == 'p' ? &lx->particles : &lx->nameheads, key, kl)) {
+                    } else if (list == &lx->shortfirst || list == &lx->shortlast) {
+                        uint64_t sk;
+                        if (chars_in(key, kl) > 3 || !short_key(key, kl, &sk))
+                            return set_msg(err, "%s: line %d: %s: parts of two or three letters only: %s",
+                                           path, lineno, kw, f[k]);
+                        buf_put(list, &sk, sizeof sk);
+                        if (list->err) return nomem(err, path);
+                    } else if (word_list_add(list, key, kl)) {
                         return nomem(err, path);
                     }
                 }
@@ -985,6 +1026,8 @@ static void lexicon_destroy(lexicon *lx)
     buf_free(&lx->text);
     buf_free(&lx->particles);
     buf_free(&lx->nameheads);
+    buf_free(&lx->shortfirst);
+    buf_free(&lx->shortlast);
     pk_free(lx->e);
     pk_free(lx->eslot);
     pk_free(lx->b);
@@ -1004,6 +1047,8 @@ pk_status lexicon_load(const char *hunspell_base, const char *extra_path, lexico
     buf_init(&lx->text);
     buf_init(&lx->particles);
     buf_init(&lx->nameheads);
+    buf_init(&lx->shortfirst);
+    buf_init(&lx->shortlast);
     lx->refs = 1;
     lx->fl_forbidden = lx->fl_needaffix = 0xFFFFFFFFu;
     lx->hash = ALGO_SEED;
@@ -1206,7 +1251,8 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
         for (size_t j = i + 1; j < n; j++) {
             if ((w[j] & 0xC0) == 0x80) continue;
             size_t chunk_chars = cpos[j] - cpos[i];
-            if (chunk_chars < 3) continue;
+            if (chunk_chars < 2) continue;
+            if (chunk_chars == 2 && !is_short(&lx->shortfirst, w + i, j - i)) continue;
             if (cpos[n] - cpos[j] < 2) break;
             size_t part;
             int pen;
@@ -1215,14 +1261,16 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
             else if (strict) continue;
             else if (!(pen = weak_first(lx, w + i, j - i, &part))) continue;
             size_t pc = chars_in(w + i, part);
-            if (pc < 2 || (strict && pc < 4)) continue;
+            /* a short part of a known word only when Swedish uses it so (tids+plan, mål+grupp) */
+            int listed = pc < 4 && is_short(&lx->shortfirst, w + i, part);
+            if (pc < 2 || (strict && pc < 4 && !listed)) continue;
             if (i == 0 && in_word_list(&lx->particles, w, part)) {
                 if (strict) continue;
                 pen += 30;
             }
             /* a linking vowel loses a tie: detalj+planering, not detaljplan+e+ring */
             int vowel_link = part < j - i && strchr("aeou", w[j - 1]) != NULL;
-            int cost = best[i] + 100 + pen + short_penalty(pc, pen != 0) + (vowel_link ? 3 : 0);
+            int cost = best[i] + 100 + pen + (listed ? 2 : short_penalty(pc, pen != 0)) + (vowel_link ? 3 : 0);
             if (cost < best[j]) {
                 best[j] = cost;
                 back[j] = (int)i;
@@ -1249,7 +1297,8 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
         size_t hc = cpos[n] - cpos[i];
         /* heads of two letters only after a linking -s- (verksamhets+år) */
         int linked = plen[i] + (size_t)back[i] < i && w[i - 1] == 's';
-        if (hc < (strict ? 4u : 3u) && !(hc == 2 && linked && !strict)) continue;
+        int listed = hc < 4 && is_short(&lx->shortlast, w + i, n - i);
+        if (hc < (strict ? 4u : 3u) && !listed && !(hc == 2 && linked && !strict)) continue;
         winfo hw;
         analyse(lx, w + i, n - i, &hw);
         int pen;
@@ -1259,7 +1308,7 @@ int compound_split(const lexicon *lx, const uint8_t *w, size_t n, cpd_part *part
         /* weak evidence must not pile up: at most 20 per joint */
         if (ev[i] + pen > 20 * np[i]) continue;
         /* on a tie the longer first part wins: Swedish compounds branch to the left */
-        int t = best[i] + 100 + pen + short_penalty(hc, pen != 0);
+        int t = best[i] + 100 + pen + (listed ? 2 : short_penalty(hc, pen != 0));
         /* but an s that may start the head is not a linking s: klubb+sport, not klubbs+port */
         if (linked) {
             winfo sw;

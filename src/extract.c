@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "json.h"
@@ -41,6 +44,9 @@ str pool_put(pk_extractor *x, const char *s, size_t n)
 
 /* The text of [s, e) as one line: lines marked as page headers are left out, list and heading
  * markers of continuation lines dropped, runs of white space made one space, ends trimmed. */
+/* the white space pool_clean collapses */
+static const uint8_t ws_tab[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
+
 str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
 {
     str r = {STR_NULL, 0};
@@ -57,11 +63,16 @@ str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
         uint32_t a = L->s > s ? L->cs : s;
         if (a < L->s) a = L->s;
         uint32_t b = L->e < e ? L->e : e;
-        for (uint32_t i = a; i < b; i++) {
+        for (uint32_t i = a; i < b;) {
             unsigned char c = (unsigned char)x->text[i];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; continue; }
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; i++; continue; }
             if (space) { x->pool.p[x->pool.n++] = ' '; space = 0; }
-            x->pool.p[x->pool.n++] = c;
+            /* a run of characters up to the next white space, in one copy */
+            uint32_t j = i + 1;
+            while (j < b && !ws_tab[(unsigned char)x->text[j]]) j++;
+            memcpy(x->pool.p + x->pool.n, x->text + i, j - i);
+            x->pool.n += j - i;
+            i = j;
             any = 1;
         }
         space = any;
@@ -137,6 +148,14 @@ static size_t utf8_invalid_at(const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+#if defined(__SSE2__)
+        /* ASCII sixteen bytes at a time, straight to the next byte that is not */
+        if (i + 16 <= n) {
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
+            if (!m) { i += 16; continue; }
+            i += (unsigned)__builtin_ctz(m);
+        }
+#endif
         /* ASCII runs eight bytes at a time */
         while (i + 8 <= n) {
             uint64_t w;
@@ -147,6 +166,8 @@ static size_t utf8_invalid_at(const uint8_t *p, size_t n)
         if (i >= n) break;
         uint8_t c = p[i];
         if (c < 0x80) { i++; continue; }
+        /* the usual case in Swedish: a two-byte letter (å ä ö é) */
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) { i += 2; continue; }
         size_t len;
         uint32_t cp, min;
         if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
@@ -188,6 +209,8 @@ pk_status pk_extractor_new(const char *rules_path, pk_extractor **out)
     static const rule_kind label_kinds[] = {RK_BLOCK_DECISION, RK_BLOCK_PROPOSAL, RK_BLOCK_OTHER, RK_PRESENT,
                                             RK_ABSENT, RK_SIG_SECTION, RK_SIG_RECORDED, RK_SIG_APPROVED};
     rules_lead_union(&x->rs, label_kinds, sizeof label_kinds / sizeof label_kinds[0], &x->label_leads);
+    static const rule_kind key_kinds[] = {RK_KEY};
+    rules_lead_union(&x->rs, key_kinds, 1, &x->key_leads);
     x->rule_last = pk_calloc(x->rs.n ? x->rs.n : 1, sizeof *x->rule_last);
     if (!x->rule_last) {
         msg_set(&new_failure, "extractor: out of memory");
@@ -201,6 +224,7 @@ pk_status pk_extractor_new(const char *rules_path, pk_extractor **out)
 static int push_hit(void *ud, rule_hit h)
 {
     pk_extractor *x = ud;
+    if (x->hits.n < x->hits.cap) { x->hits.v[x->hits.n++] = h; return 1; }
     rule_hit *p = PUSH(x, x->hits);
     if (!p) return 0;
     *p = h;
@@ -260,8 +284,9 @@ pk_status pk_extract_pretty(const char *json, char **out)
 
 static void w_str(json_w *w, const pk_extractor *x, str s)
 {
+    /* pool strings are pieces of the validated text */
     if (s.off == STR_NULL) jw_null(w);
-    else jw_str(w, pool_at(x, s), s.len);
+    else jw_str_utf8(w, pool_at(x, s), s.len);
 }
 
 static void w_span(json_w *w, uint32_t s, uint32_t e)
@@ -304,7 +329,7 @@ static void w_list(json_w *w, const pk_extractor *x, str s)
         while (p < end) {
             const char *q = memchr(p, '\n', (size_t)(end - p));
             if (!q) q = end;
-            if (q > p) jw_str(w, p, (size_t)(q - p));
+            if (q > p) jw_str_utf8(w, p, (size_t)(q - p));
             p = q + 1;
         }
     }

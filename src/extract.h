@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "protokoll.h"
 #include "rules.h"
@@ -153,6 +154,7 @@ struct pk_extractor {
     uint32_t        *rule_last;    /* per rule: where its last window ended */
     uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
     rules_lead_set   label_leads;  /* all label kinds at once, to pass over most lines quickly */
+    rules_lead_set   key_leads;    /* the same for the key rules */
     str              page_body;    /* a body name repeated in the page headers */
     record           rec;
     uint32_t         header_end;   /* first line after the header */
@@ -162,7 +164,10 @@ struct pk_extractor {
 
 /* Grow a VEC by one element; returns a pointer to the new (zeroed) element or NULL (x->oom set). */
 void *extract_vec_push(pk_extractor *x, void *vec, size_t elem);
-#define PUSH(x, vec) ((__typeof__((vec).v))extract_vec_push((x), &(vec), sizeof *(vec).v))
+/* the common case inline (room left, no failure so far); vec is evaluated more than once */
+#define PUSH(x, vec) ((vec).n < (vec).cap && !(x)->oom \
+                      ? (memset(&(vec).v[(vec).n], 0, sizeof *(vec).v), &(vec).v[(vec).n++]) \
+                      : (__typeof__((vec).v))extract_vec_push((x), &(vec), sizeof *(vec).v))
 
 /* Pool strings. */
 str  pool_put(pk_extractor *x, const char *s, size_t n);        /* as is */
@@ -204,6 +209,16 @@ static inline int text_has_digit(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) if ((unsigned)(p[i] - '0') < 10) return 1;
     return 0;
+}
+
+/* Does the line start a numbered point ("2. att taxan ...", "3) ...")?  Returns the content start
+ * after the marker, or 0. */
+static inline uint32_t line_point(const char *t, uint32_t s, uint32_t e)
+{
+    uint32_t i = s;
+    while (i < e && i - s < 3 && t[i] >= '0' && t[i] <= '9') i++;
+    if (i == s || i + 1 >= e || (t[i] != '.' && t[i] != ')') || t[i + 1] != ' ') return 0;
+    return i + 2;
 }
 
 /* Helpers shared by the passes. */

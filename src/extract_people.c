@@ -182,10 +182,16 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
             continue;
         }
         if (piece_rule(x, RK_CELL_RANGE, p, &gs, &ge, G_FROM)) {
+            /* present for items "§ 45–48": from § 45 to § 48 */
             size_t s2, e2;
-            arrived = pool_put(x, t + p.s + gs, ge - gs);
+            char tmp[40];
+            snprintf(tmp, sizeof tmp, "§ %.*s", (int)(ge - gs < 30 ? ge - gs : 30), t + p.s + gs);
+            arrived = pool_put(x, tmp, strlen(tmp));
             const rule *r = rules_first(&x->rs, RK_CELL_RANGE, t + p.s, p.e - p.s, 0);
-            if (r && rules_group(&x->rs, r, G_TO, &s2, &e2)) left = pool_put(x, t + p.s + s2, e2 - s2);
+            if (r && rules_group(&x->rs, r, G_TO, &s2, &e2)) {
+                snprintf(tmp, sizeof tmp, "§ %.*s", (int)(e2 - s2 < 30 ? e2 - s2 : 30), t + p.s + s2);
+                left = pool_put(x, tmp, strlen(tmp));
+            }
             if (r) {
                 size_t ms, me;
                 rules_span(&x->rs, &ms, &me);
@@ -244,8 +250,8 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
             continue;   /* a leading cell that is neither a role nor a name (a number, a label) */
         }
         if (piece_rule(x, RK_CELL_NOISE, p, NULL, NULL, G_AT)) continue;
-        /* after the name: a capitalised piece is the organisation, a lower-case one a title */
-        if (text_lower_at(t + p.s, t + p.e)) {
+        /* after the name: a capitalised piece is the organisation, anything else a title */
+        if (!text_upper_at(t + p.s, t + p.e)) {
             if (nroles < 6 && words_in(t + p.s, p.e - p.s) <= 4) { roles[nroles] = t + p.s; rolel[nroles++] = p.e - p.s; }
         } else if (!org.e) {
             org = p;
@@ -446,6 +452,7 @@ static void add_signer(pk_extractor *x, int what, uint32_t s, uint32_t e)
 {
     e = extract_trim(x->text, &s, e);
     if (e <= s || !extract_is_name(x, x->text + s, e - s)) return;
+    if (rules_first(&x->rs, RK_CELL_ABSENT, x->text + s, e - s, 0)) return;   /* "Vakant" */
     str nm = pool_clean(x, s, e);
     if (nm.off == STR_NULL) return;
     extract_add_signer_text(x, what, pool_at(x, nm), nm.len, 0);
@@ -615,10 +622,7 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
         if (!header && !any_anywhere) break;
         if (L->type == LT_BLANK || L->type == LT_LIST || L->e - L->cs > 300) continue;
         if (!header && L->type == LT_HEADING) continue;
-        if (x->rs.kind_has_first[RK_KEY]) {
-            uint8_t c = (uint8_t)t[L->cs];
-            if (!(x->rs.kind_first[RK_KEY][c >> 3] & (1u << (c & 7)))) continue;
-        }
+        if (!rules_lead_may(&x->key_leads, t + L->cs, L->e - L->cs)) continue;
         for (size_t k = 0; k < nkey; k++) {
             if (!header && !(keys[k].flags & RF_ANYWHERE)) continue;
             if (!rules_match(&x->rs, &keys[k], t + L->cs, L->e - L->cs, 0, 0)) continue;
@@ -660,6 +664,10 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
         }
     }
     set_body_from_title(x);
+    /* a title that is only a body's name ("Kommunstyrelsen") */
+    if (r->body.off == STR_NULL && r->title.off != STR_NULL &&
+        rules_first(&x->rs, RK_BODY_WORD, pool_at(x, r->title), r->title.len, 0))
+        r->body = r->title;
     /* header lines that are only a date, then a body line such as "## LiTHe kod" */
     for (uint32_t i = 0; i < hlim && i < x->lines.n; i++) {
         line *L = &v[i];
@@ -674,6 +682,10 @@ void extract_meeting(pk_extractor *x, const pk_doc *doc)
             continue;
         }
         if (L->type == LT_HEADING && (L->flags & LF_META) && r->body.off == STR_NULL && L->e - L->cs <= 60)
+            r->body = pool_clean(x, L->cs, L->e);
+        /* a header line that is a body's name ("Tekniska nämnden") */
+        if (L->type == LT_TEXT && r->body.off == STR_NULL && L->e - L->cs <= 60 &&
+            rules_first(&x->rs, RK_BODY_WORD, t + L->cs, L->e - L->cs, 0))
             r->body = pool_clean(x, L->cs, L->e);
     }
     if (r->date == PK_NODATE) {

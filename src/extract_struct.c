@@ -101,26 +101,15 @@ static void mark_skips(pk_extractor *x)
         /* hash in the high bits, line index in the low 24 */
         *h = (util_hash64(t + L->cs, L->e - L->cs, 7) & ~0xFFFFFFULL) | (i & 0xFFFFFF);
     }
-    if (x->scratch.n >= 3 && x->lines.n < 0xFFFFFF) {
+    if (x->scratch.n >= 2 && x->lines.n < 0xFFFFFF) {
         qsort(x->scratch.v, x->scratch.n, sizeof *x->scratch.v, cmp_u64);
-        /* the most repeated such line (a document has one body) */
+        /* the most repeated such line (a document has one body); every candidate already stands
+         * next to a page-header line, so twice is enough */
         size_t best_a = 0, best_n = 0;
         for (size_t a = 0; a < x->scratch.n;) {
             size_t b = a + 1;
             while (b < x->scratch.n && (x->scratch.v[b] >> 24) == (x->scratch.v[a] >> 24)) b++;
-            if (b - a >= 3 && b - a > best_n) {
-                line *L = &x->lines.v[x->scratch.v[a] & 0xFFFFFF];
-                /* most occurrences must sit next to other page-header lines ("3 (69)") */
-                size_t near = 0;
-                for (size_t k = a; k < b; k++) {
-                    size_t li = x->scratch.v[k] & 0xFFFFFF;
-                    size_t lo = li >= 5 ? li - 5 : 0, hi = li + 6 < x->lines.n ? li + 6 : x->lines.n;
-                    for (size_t m = lo; m < hi; m++)
-                        if (m != li && (x->lines.v[m].flags & LF_SKIP)) { near++; break; }
-                }
-                (void)L;
-                if (near * 4 >= (b - a) * 3) { best_a = a; best_n = b - a; }
-            }
+            if (b - a >= 2 && b - a > best_n) { best_a = a; best_n = b - a; }
             a = b;
         }
         if (best_n) {
@@ -186,8 +175,9 @@ static void mark_labels(pk_extractor *x)
     for (size_t i = 0; i < x->lines.n; i++) {
         line *L = &x->lines.v[i];
         uint32_t s, e;
-        if (!label_subject(x, L, &s, &e) || !rules_lead_may(&x->label_leads, t + s, e - s)) continue;
-        for (size_t k = 0; k < sizeof label_kinds / sizeof label_kinds[0]; k++) {
+        if (!label_subject(x, L, &s, &e)) continue;
+        int maybe = rules_lead_may(&x->label_leads, t + s, e - s);
+        for (size_t k = 0; maybe && k < sizeof label_kinds / sizeof label_kinds[0]; k++) {
             /* signature labels are cells of rows and lines, not headings ("== Ordförande" is a report) */
             if (label_kinds[k].label >= LB_SIG_SECTION && L->type == LT_HEADING) continue;
             const rule *r = rules_first(&x->rs, label_kinds[k].kind, t + s, e - s, 0);
@@ -209,6 +199,10 @@ static void mark_labels(pk_extractor *x)
             }
             break;
         }
+        /* "attSatser:", "deltagere:" — a template's name for what follows, no content of its own */
+        if (!L->label && L->type == LT_TEXT && L->e - L->cs <= LABEL_MAX &&
+            rules_first(&x->rs, RK_TEMPLATE, t + L->cs, L->e - L->cs, 0))
+            L->flags |= LF_SKIP;
     }
 }
 
@@ -241,7 +235,8 @@ static void people_extent(pk_extractor *x, uint32_t li, uint32_t *l0, uint32_t *
             j++;
             continue;
         }
-        if (M->label || M->type == LT_HEADING) break;
+        /* a role in a list ("Sekreterare<TAB>Anna") is no signature label there */
+        if ((M->label && M->label < LB_SIG_SECTION) || M->type == LT_HEADING) break;
         content = 1;
         j++;
     }
@@ -576,6 +571,8 @@ static void block_units(pk_extractor *x, uint32_t li, uint32_t *u0, uint32_t *u1
     if (L->rest) *u0 = lu;   /* "Beslut: text" — the label's own unit holds the text */
     uint32_t k = lu + 1;
     int heading = L->type == LT_HEADING;
+    /* "Beslut: text" is complete on its line, unless it ends with a colon */
+    if (L->rest && !heading && !unit_ends_colon(x, &x->units.v[lu])) { *u1 = lu + 1; return; }
     while (k < x->units.n) {
         const unit *u = &x->units.v[k];
         const line *F = &v[u->l0];
@@ -619,6 +616,25 @@ static void mark_blocks(pk_extractor *x)
             if (lists && (F->type != LT_LIST || F->level != v[x->units.v[u0].l0].level)) {
                 /* deeper list levels belong to the att-sats above them */
                 if (lists && F->type == LT_LIST && p->nsats) x->sats.v[x->sats.n - 1].e = U->e, x->sats.v[x->sats.n - 1].line1 = U->l1;
+                continue;
+            }
+            if (F->type == LT_ROW) {
+                /* "attsats 1<TAB>attsats 2": a template's arguments on one line, one att-sats each */
+                uint32_t a = U->s;
+                for (uint32_t c = U->s; c <= U->e; c++) {
+                    if (c < U->e && x->text[c] != '\t') continue;
+                    uint32_t cs = a, ce = c;
+                    ce = extract_trim(x->text, &cs, ce);
+                    a = c + 1;
+                    if (ce <= cs) continue;
+                    sat *s = PUSH(x, x->sats);
+                    if (!s) return;
+                    s->s = cs;
+                    s->e = ce;
+                    s->line0 = U->l0;
+                    s->line1 = U->l1;
+                    p->nsats++;
+                }
                 continue;
             }
             sat *s = PUSH(x, x->sats);

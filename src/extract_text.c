@@ -9,6 +9,21 @@
  * before the meeting (a few months back is a past reference, not next year's). */
 #define BACK_DAYS 183
 
+/* date_resolve, and 29 February in a common year: the leap year next to it that falls within
+ * the same window (half a year back, half a year ahead). */
+static int32_t resolve_date(const date_match *m, int32_t ref)
+{
+    int32_t r = date_resolve(m, ref, BACK_DAYS);
+    if (r != PK_NODATE || m->y || ref == PK_NODATE || m->m != 2 || m->d != 29) return r;
+    int y, mo, d;
+    date_ymd(ref, &y, &mo, &d);
+    for (int k = -1; k <= 1; k += 2) {
+        int32_t c = date_days(y + k, 2, 29);
+        if (c != PK_NODATE && c >= ref - BACK_DAYS && c <= ref + (365 - BACK_DAYS)) return c;
+    }
+    return PK_NODATE;
+}
+
 /* ---- sentences ---- */
 
 /* Does a sentence start at i (an upper-case letter after ". ", "! ", "? ")? */
@@ -41,7 +56,7 @@ static int sentence_starts_at(pk_extractor *x, uint32_t i, uint32_t lo)
     /* "t.ex. Anna", "kl. Tio": the word before the period may be an abbreviation */
     uint32_t w = j - 1;
     while (w > lo && t[w - 1] != ' ' && t[w - 1] != '\t' && t[w - 1] != '\n' && t[w - 1] != '(') w--;
-    if (j - 1 > w && rules_first(&x->rs, RK_ABBREV, t + w, j - w, 0)) return 0;
+    if (j - 1 > w && j - w <= 12 && rules_first(&x->rs, RK_ABBREV, t + w, j - w, 0)) return 0;
     return 1;
 }
 
@@ -51,21 +66,24 @@ static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
     size_t ui = (size_t)(u - x->units.v);
     *n = 0;
     if (x->ucache.n != x->units.n) {
-        x->ucache.n = 0;
-        for (size_t i = 0; i < x->units.n; i++) {
-            uint64_t *c = PUSH(x, x->ucache);
-            if (!c) return NULL;
-            *c = ~0ULL;
+        /* one slot per unit, all "not yet" */
+        if (x->ucache.cap < x->units.n) {
+            uint64_t *nv = pk_reallocarray(x->ucache.v, x->units.n, sizeof *nv);
+            if (!nv) { x->oom = 1; return NULL; }
+            x->ucache.v = nv;
+            x->ucache.cap = x->units.n;
         }
+        memset(x->ucache.v, 0xFF, x->units.n * sizeof *x->ucache.v);
+        x->ucache.n = x->units.n;
     }
     uint64_t c = x->ucache.v[ui];
     if (c == ~0ULL) {
         uint32_t first = (uint32_t)x->sbounds.n, cnt = 0;
         const char *t = x->text;
+        static const uint8_t ends[256] = {['.'] = 1, ['!'] = 1, ['?'] = 1, [':'] = 1, [';'] = 1};
         for (uint32_t i = u->s; i < u->e; i++) {
             /* a sentence starts after . ! ? (or : ; before a numbered point): look there only */
-            char ch = t[i];
-            if (ch != '.' && ch != '!' && ch != '?' && ch != ':' && ch != ';') continue;
+            if (!ends[(uint8_t)t[i]]) continue;
             uint32_t j = i + 1;
             while (j < u->e && (t[j] == '"' || t[j] == ')' || t[j] == '\'')) j++;
             if (j >= u->e || (t[j] != ' ' && t[j] != '\n' && t[j] != '\t')) continue;
@@ -149,7 +167,11 @@ static void run_rule(pk_extractor *x, const rule *r, uint32_t from, uint32_t to,
 
 /* Every match of the rules of kind k.  A keyed rule runs only on the sentences where one of its key
  * literals occurs (once per sentence); a rule without usable key literals searches the whole text. */
-static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
+static int allowed(const line *L, int for_decision);
+
+/* place: where the kind's rules may fire (1 decisions, 0 follow-ups and meetings): a key in a
+ * place where no match would count is passed over before any rule runs. */
+static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn, int place)
 {
     size_t nr;
     const rule *rl = rules_of(&x->rs, k, &nr);
@@ -158,19 +180,20 @@ static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn)
         uint32_t ri = x->hits.v[h].rule;
         if (ri < first || ri >= first + nr) continue;
         uint32_t pos = x->hits.v[h].pos;
-        const unit *u = unit_at(x, pos, NULL);
-        if (!u) continue;
+        if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
+        const line *L;
+        const unit *u = unit_at(x, pos, &L);
+        if (!u || !allowed(L, place)) continue;
         uint32_t ss, se;
         sentence_of(x, u, pos, pos + 1, &ss, &se);
         /* the rule runs in a window around its key inside the sentence: what it says about the
          * key (owners before it, a date after it) is near, and long sentences cost no more */
         if (pos < ss || pos >= se) continue;
-        uint32_t ws = pos - ss > KEY_BEFORE ? pos - KEY_BEFORE : ss;
+        uint32_t ws = x->rs.rules[ri].key_first ? pos : pos - ss > KEY_BEFORE ? pos - KEY_BEFORE : ss;
         uint32_t we = se - pos > KEY_AFTER ? pos + KEY_AFTER : se;
         /* on character boundaries: PCRE2 is told not to check UTF-8 */
         while (ws < pos && ((uint8_t)x->text[ws] & 0xC0) == 0x80) ws++;
         while (we < se && ((uint8_t)x->text[we] & 0xC0) == 0x80) we++;
-        if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
         x->rule_last[ri] = we > pos + 16 ? we - 16 : pos + 1;
         /* a match holds the key, so it starts at the key or before */
         run_rule(x, &x->rs.rules[ri], ws, we, 1, ss, se, fn, pos);
@@ -270,6 +293,51 @@ static int resolve_ref(pk_extractor *x, uint32_t li, uint32_t s, uint32_t e)
     return took;
 }
 
+/* A decision with its introduction ("Kommunstyrelsen föreslår ... besluta" + "1. att ..."). */
+static void add_with_intro(pk_extractor *x, uint32_t idx, uint32_t is, uint32_t ie, uint32_t s, uint32_t e)
+{
+    if (ie <= is) { add_decision(x, idx, pool_clean(x, s, e), s, e); return; }
+    str a = pool_clean(x, is, ie), b = pool_clean(x, s, e);
+    if (a.off == STR_NULL || b.off == STR_NULL) return;
+    char *tmp = pk_malloc((size_t)a.len + b.len + 2);
+    if (!tmp) { x->oom = 1; return; }
+    memcpy(tmp, pool_at(x, a), a.len);
+    tmp[a.len] = ' ';
+    memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
+    add_decision(x, idx, pool_put(x, tmp, (size_t)a.len + 1 + b.len), s, e);
+    pk_free(tmp);
+}
+
+/* A paragraph of numbered points (two or more): one decision per point, each with the lines
+ * before the first point (or the intro paragraph above) as its introduction.  Returns 1 when the
+ * unit was taken so. */
+static int text_points(pk_extractor *x, const unit *U, uint32_t li, uint32_t s, uint32_t *intro_s, uint32_t *intro_e)
+{
+    const line *v = x->lines.v;
+    uint32_t npoints = 0;
+    for (uint32_t k = U->l0; k < U->l1; k++)
+        if (!(v[k].flags & LF_SKIP) && line_point(x->text, v[k].cs, v[k].e)) npoints++;
+    if (npoints < 2) return 0;
+    uint32_t is = *intro_s, ie = *intro_e;
+    uint32_t k = U->l0;
+    /* lines before the first point introduce the points */
+    while (k < U->l1 && ((v[k].flags & LF_SKIP) || !line_point(x->text, v[k].cs, v[k].e))) k++;
+    if (k > U->l0) { is = s; ie = v[k - 1].e; }
+    while (k < U->l1) {
+        uint32_t ps = v[k].cs, pe = v[k].e;
+        uint32_t j = k + 1;
+        while (j < U->l1 && ((v[j].flags & LF_SKIP) || !line_point(x->text, v[j].cs, v[j].e))) {
+            if (!(v[j].flags & LF_SKIP)) pe = v[j].e;
+            j++;
+        }
+        add_with_intro(x, v[li].item, is, ie, ps, pe);
+        if (x->oom) return 1;
+        k = j;
+    }
+    *intro_s = *intro_e = 0;
+    return 1;
+}
+
 static void block_decisions(pk_extractor *x)
 {
     line *v = x->lines.v;
@@ -285,29 +353,38 @@ static void block_decisions(pk_extractor *x)
             uint32_t s = u == L->unit ? L->rest : U->s, e = U->e;
             e = extract_trim(x->text, &s, e);
             if (e <= s) continue;
+            if (F->type == LT_ROW) {
+                /* a template's arguments on one line: each cell is a decision of its own */
+                uint32_t a = s;
+                for (uint32_t c = s; c <= e; c++) {
+                    if (c < e && x->text[c] != '\t') continue;
+                    uint32_t cs = a, ce = c;
+                    ce = extract_trim(x->text, &cs, ce);
+                    a = c + 1;
+                    if (ce <= cs) continue;
+                    if (!resolve_ref(x, li, cs, ce) && !x->oom) add_decision(x, L->item, pool_clean(x, cs, ce), cs, ce);
+                    if (x->oom) return;
+                }
+                continue;
+            }
             if (resolve_ref(x, li, s, e)) continue;
+            if (x->oom) return;
+            if (F->type == LT_TEXT && text_points(x, U, li, s, &intro_s, &intro_e)) continue;
             if (x->oom) return;
             uint32_t end = e;
             while (end > s && x->text[end - 1] == ' ') end--;
             if (F->type != LT_LIST && x->text[end - 1] == ':') {
                 /* "Kommunstyrelsen föreslår att kommunfullmäktige beslutar:" — said before each point */
                 uint32_t nu = u + 1;
-                if (nu < x->units.n && v[x->units.v[nu].l0].type == LT_LIST && (v[x->units.v[nu].l0].flags & LF_DECISION)) {
+                const line *N = nu < x->units.n ? &v[x->units.v[nu].l0] : NULL;
+                if (N && (N->flags & LF_DECISION) && (N->type == LT_LIST || line_point(x->text, N->cs, N->e))) {
                     intro_s = s;
                     intro_e = e;
                     continue;
                 }
             }
             if (F->type == LT_LIST && intro_e > intro_s) {
-                str a = pool_clean(x, intro_s, intro_e), b = pool_clean(x, s, e);
-                if (a.off == STR_NULL || b.off == STR_NULL) return;
-                char *tmp = pk_malloc((size_t)a.len + b.len + 2);
-                if (!tmp) { x->oom = 1; return; }
-                memcpy(tmp, pool_at(x, a), a.len);
-                tmp[a.len] = ' ';
-                memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
-                add_decision(x, L->item, pool_put(x, tmp, (size_t)a.len + 1 + b.len), s, e);
-                pk_free(tmp);
+                add_with_intro(x, L->item, intro_s, intro_e, s, e);
                 continue;
             }
             intro_s = intro_e = 0;
@@ -321,7 +398,8 @@ static void block_decisions(pk_extractor *x)
 static int allowed(const line *L, int for_decision)
 {
     if (!L->item || (L->flags & (LF_HEADER | LF_SKIP | LF_PEOPLE | LF_SIG | LF_OTHER | LF_KEY))) return 0;
-    if (L->label) return 0;
+    /* a label line counts only for the text after the label ("Beslut: X får i uppdrag att ...") */
+    if (L->label && !(L->rest && !for_decision && (L->flags & LF_DECISION))) return 0;
     if (for_decision) return !(L->flags & (LF_DECISION | LF_PROPOSAL | LF_ITEM));
     if ((L->flags & LF_PROPOSAL) && !(L->flags & LF_ACCEPTED)) return 0;
     return 1;
@@ -352,7 +430,7 @@ static void sort_decisions(pk_extractor *x)
 
 static void sentence_decisions(pk_extractor *x)
 {
-    scan_kind(x, RK_DECISION, on_decision);
+    scan_kind(x, RK_DECISION, on_decision, 1);
     sort_decisions(x);
 }
 
@@ -426,7 +504,7 @@ int extract_first_date(pk_extractor *x, uint32_t s, uint32_t e, int32_t *days, i
     size_t from = 0;
     while (date_find(x->text + s, e - s, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
-        int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+        int32_t d = resolve_date(&dm, x->rec.date);
         if (d == PK_NODATE) continue;
         if (need_future && x->rec.date != PK_NODATE && d < x->rec.date) continue;
         *days = d;
@@ -517,7 +595,7 @@ static void on_followup(pk_extractor *x, const rule *r, const line *L, const uni
 
 static void followups(pk_extractor *x)
 {
-    scan_kind(x, RK_FOLLOWUP, on_followup);
+    scan_kind(x, RK_FOLLOWUP, on_followup, 0);
     for (size_t i = 1; i < x->followups.n; i++) {
         followup f = x->followups.v[i];
         size_t j = i;
@@ -528,12 +606,35 @@ static void followups(pk_extractor *x)
 
 /* ---- planned meetings ---- */
 
+/* Do two texts share a capitalised word of six bytes or more (the same meeting named twice)? */
+static int share_word(const pk_extractor *x, uint32_t as, uint32_t ae, uint32_t bs, uint32_t be)
+{
+    const char *t = x->text;
+    for (uint32_t i = as; i < ae;) {
+        while (i < ae && !text_lower_at(t + i, t + ae) && !text_upper_at(t + i, t + ae)) i++;
+        uint32_t j = i;
+        while (j < ae && t[j] != ' ' && t[j] != ',' && t[j] != '.' && t[j] != ':' && t[j] != '\n' && t[j] != '\t') j++;
+        /* a name ("Länsstyrelsen"); dates and the words for meetings name the day and the kind,
+         * and lower-case words ("digitalt") the manner, not the meeting */
+        if (j - i >= 6 && text_upper_at(t + i, t + ae) && !date_month_name(t + i, j - i) &&
+            !rules_first((ruleset *)&x->rs, RK_MEETING_WORD, t + i, j - i, 0)) {
+            for (uint32_t k = bs; k + (j - i) <= be; k++)
+                if (util_memcasecmp_ascii(t + k, t + i, j - i) == 0) return 1;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
 static void add_upcoming(pk_extractor *x, int32_t date, const time_match *tm, uint32_t s, uint32_t e, uint32_t ts, uint32_t te)
 {
     if (date == PK_NODATE || x->rec.date == PK_NODATE || date <= x->rec.date) return;
     for (size_t i = 0; i < x->upcoming.n; i++) {
         meeting_ref *u = &x->upcoming.v[i];
         if (u->date != date) continue;
+        /* the same day named twice: one meeting when the two say the same, with a time now given */
+        if (tm && u->h1 >= 0 && (u->h1 != tm->h1 || u->m1 != tm->m1)) continue;
+        if (tm && u->h1 < 0 && !share_word(x, u->s, u->e, ts, te)) continue;
         if (tm && u->h1 < 0) { u->h1 = tm->h1; u->m1 = tm->m1; u->h2 = tm->h2; u->m2 = tm->h2 >= 0 ? tm->m2 : -1; }
         return;
     }
@@ -556,8 +657,33 @@ static int has_meeting_word(pk_extractor *x, const char *p, size_t n)
     return 0;
 }
 
+/* Is a meeting named by the word right before byte p ("sammanträdet den 6 december")? */
+static int meeting_before(pk_extractor *x, uint32_t ss, uint32_t p)
+{
+    const char *t = x->text;
+    uint32_t q = p;
+    while (q > ss && t[q - 1] == ' ') q--;
+    static const char *const glue[] = { "den", "på", "i", "om" };
+    for (size_t g = 0; g < sizeof glue / sizeof *glue; g++) {
+        size_t k = strlen(glue[g]);
+        if (q - ss >= k + 1 && t[q - k - 1] == ' ' && util_memcasecmp_ascii(t + q - k, glue[g], k) == 0) {
+            q -= (uint32_t)k;
+            while (q > ss && t[q - 1] == ' ') q--;
+            break;
+        }
+    }
+    uint32_t w = q;
+    while (w > ss && t[w - 1] != ' ' && t[w - 1] != '\n' && t[w - 1] != '\t' && t[w - 1] != '(') w--;
+    if (w == q) return 0;
+    size_t n;
+    const rule *r = rules_of(&x->rs, RK_MEETING_WORD, &n);
+    for (size_t i = 0; i < n; i++)
+        if (rules_match(&x->rs, &r[i], t + w, q - w, 0, 0)) return 1;
+    return 0;
+}
+
 /* Every date in a sentence that speaks of a meeting, with the time nearest after it. */
-static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
+static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se, int assignment)
 {
     const char *t = x->text + ss;
     size_t n = se - ss, from = 0;
@@ -565,9 +691,17 @@ static void dated_sentence(pk_extractor *x, uint32_t ss, uint32_t se)
     if (!text_has_digit(t, n)) return;
     while (date_find(t, n, from, DATE_F_NUMERIC, &dm)) {
         from = dm.end;
-        int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+        /* "senast den 17 maj": a deadline, not when a meeting is */
+        size_t b = dm.start > 32 ? dm.start - 32 : 0;
+        while (b < dm.start && ((uint8_t)t[b] & 0xC0) == 0x80) b++;
+        if (rules_first(&x->rs, RK_DEADLINE, t + b, dm.start - b, 0)) continue;
+        if (assignment && !meeting_before(x, ss, ss + (uint32_t)dm.start)) continue;
+        int32_t d = resolve_date(&dm, x->rec.date);
+        /* its time: the next one, unless another date comes first; else one just before it */
+        date_match nx;
+        size_t next_date = date_find(t, n, dm.end, DATE_F_NUMERIC, &nx) ? nx.start : n;
         time_match tm;
-        int have = time_find(t, n, dm.end, &tm);
+        int have = time_find(t, n, dm.end, &tm) && tm.start < next_date;
         if (!have) have = time_find(t, n, 0, &tm) && tm.end <= dm.start;
         add_upcoming(x, d, have ? &tm : NULL, ss, se, ss, se);
     }
@@ -579,7 +713,12 @@ static void on_meeting_sentence(pk_extractor *x, const rule *r, const line *L, c
     (void)r; (void)u; (void)ms; (void)me;
     if (!allowed(L, 0) || ss + 1 == x->last_dated) return;   /* one look at each sentence */
     x->last_dated = ss + 1;
-    dated_sentence(x, ss, se);
+    /* the dates of an assignment are its deadlines ("får i uppdrag att ... till den 25 januari"),
+     * unless a meeting is named right before the date ("till sammanträdet den 6 december") */
+    int assignment = 0;
+    for (size_t i = 0; i < x->followups.n && !assignment; i++)
+        if (x->followups.v[i].s <= ss && x->followups.v[i].e >= se) assignment = 1;
+    dated_sentence(x, ss, se, assignment);
 }
 
 static void upcoming(pk_extractor *x)
@@ -612,7 +751,7 @@ static void upcoming(pk_extractor *x)
             if (!meetingish) continue;
             date_match dm;
             if (!date_parse_at(t + L->cs, L->e - L->cs, ds, DATE_F_NUMERIC, &dm)) continue;
-            int32_t d = date_resolve(&dm, x->rec.date, BACK_DAYS);
+            int32_t d = resolve_date(&dm, x->rec.date);
             time_match tm;
             int have = rules_group(&x->rs, &lr[k], G_TIME, &ts_, &te_) && time_find(t + L->cs, te_, ts_, &tm);
             add_upcoming(x, d, have ? &tm : NULL, L->cs, L->e, xs, xe);
@@ -621,8 +760,8 @@ static void upcoming(pk_extractor *x)
         if (x->oom) return;
     }
     /* sentences that name a meeting and give a date */
-    scan_kind(x, RK_UPCOMING, on_meeting_sentence);
-    scan_kind(x, RK_MEETING_WORD, on_meeting_sentence);
+    scan_kind(x, RK_UPCOMING, on_meeting_sentence, 0);
+    scan_kind(x, RK_MEETING_WORD, on_meeting_sentence, 0);
     /* in date order */
     for (size_t i = 1; i < x->upcoming.n; i++) {
         meeting_ref m = x->upcoming.v[i];

@@ -15,6 +15,10 @@ const char *pk_index_errmsg(const pk_index *ix) { return ix ? ix->msg.text : "no
 
 pk_status ix_require_write(pk_index *ix)
 {
+    if (ix->broken) {
+        msg_set(&ix->msg, "%s: an earlier error left this index handle unusable; open the index again", ix->dir);
+        return PK_EINVAL;
+    }
     if (ix->flags & PK_OPEN_WRITE) return PK_OK;
     msg_set(&ix->msg, "%s: index is open read-only", ix->dir);
     return PK_EINVAL;
@@ -110,7 +114,11 @@ pk_status ix_load(pk_index *ix, int retry)
         st = PK_ECORRUPT;
     }
     close_segs(olds, nolds);
-    if (st) ix->man.nsegs = 0;   /* an unusable handle shows no segments */
+    if (st) {
+        /* an unusable handle shows no segments, and never writes (nor removes files) again */
+        ix->man.nsegs = 0;
+        ix->broken = 1;
+    }
     return st;
 }
 
@@ -207,7 +215,7 @@ static int seg_named(const pk_index *ix, uint64_t id, uint64_t *del_gen)
 
 void ix_remove_orphans(pk_index *ix)
 {
-    if (!(ix->flags & PK_OPEN_WRITE)) return;
+    if (!(ix->flags & PK_OPEN_WRITE) || ix->broken) return;
     DIR *d = opendir(ix->dir);
     if (!d) return;
     struct dirent *e;
@@ -349,7 +357,7 @@ pk_status ix_commit(pk_index *ix)
     manifest_free(&saved);
     /* the new generation is durable: open it, then drop what it no longer names */
     st = ix_load(ix, 0);
-    ix_remove_orphans(ix);
+    if (!st) ix_remove_orphans(ix);
     return st;
 done:
     if (st) {

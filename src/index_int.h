@@ -57,6 +57,8 @@ struct pk_index {
     int          pm_ready;
     size_t       mem_budget;   /* bytes of postings buffered before a flush */
     int          dirty;        /* man differs from the committed manifest */
+    int          async_store;  /* new segments compress stored blocks in a thread of their own */
+    int          broken;       /* opening a generation failed: no more writing through this handle */
     uint64_t     run_added, run_replaced, run_deleted;
 };
 

@@ -105,7 +105,7 @@ pk_status ixr_terms_prefix(pk_index *ix, int kind, const char *prefix, size_t n,
     for (size_t i = 0; i < ns; i++) {
         if ((st = segr_terms_from(ix->segs[i], start, sn, &it[i]))) { ixr_seg_error(ix, i, st); goto done; }
         int r = segr_terms_next(&it[i]);
-        if (r < 0) { st = ixr_seg_error(ix, i, PK_ECORRUPT); goto done; }
+        if (r < 0) { st = ixr_seg_error(ix, i, it[i].err); goto done; }
         have[i] = r && starts_with(it[i].t.key, it[i].t.key_len, pre, pn);
     }
     for (;;) {
@@ -121,7 +121,7 @@ pk_status ixr_terms_prefix(pk_index *ix, int kind, const char *prefix, size_t n,
             if (!have[i] || it[i].t.key_len != kn || memcmp(it[i].t.key, key, kn) != 0) continue;
             df += it[i].t.df;
             int r = segr_terms_next(&it[i]);
-            if (r < 0) { st = ixr_seg_error(ix, i, PK_ECORRUPT); goto done; }
+            if (r < 0) { st = ixr_seg_error(ix, i, it[i].err); goto done; }
             have[i] = r && starts_with(it[i].t.key, it[i].t.key_len, pre, pn);
         }
         size_t skip = kind == IX_PART ? 1 : 0;
@@ -145,7 +145,7 @@ pk_status ixr_forms_prefix(pk_index *ix, const char *prefix, size_t n, ixr_form_
     for (size_t i = 0; i < ns; i++) {
         if ((st = segr_forms_from(ix->segs[i], pre, n, &it[i]))) { ixr_seg_error(ix, i, st); goto done; }
         int r = segr_forms_next(&it[i]);
-        if (r < 0) { st = ixr_seg_error(ix, i, PK_ECORRUPT); goto done; }
+        if (r < 0) { st = ixr_seg_error(ix, i, it[i].err); goto done; }
         have[i] = r && starts_with(it[i].f.norm, it[i].f.norm_len, pre, n);
     }
     for (;;) {
@@ -158,7 +158,7 @@ pk_status ixr_forms_prefix(pk_index *ix, const char *prefix, size_t n, ixr_form_
             if (!have[i] || it[i].f.norm_len != f.norm_len || memcmp(it[i].f.norm, f.norm, f.norm_len) != 0) continue;
             f.flags |= it[i].f.flags;
             int r = segr_forms_next(&it[i]);
-            if (r < 0) { st = ixr_seg_error(ix, i, PK_ECORRUPT); goto done; }
+            if (r < 0) { st = ixr_seg_error(ix, i, it[i].err); goto done; }
             have[i] = r && starts_with(it[i].f.norm, it[i].f.norm_len, pre, n);
         }
         f.norm[f.norm_len] = 0;

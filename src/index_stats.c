@@ -24,7 +24,7 @@ static pk_status count_terms(pk_index *ix, uint64_t *words, uint64_t *parts)
     for (size_t i = 0; i < n; i++) {
         if ((st = segr_terms_from(ix->segs[i], NULL, 0, &it[i]))) { ixr_seg_error(ix, i, st); goto done; }
         int r = segr_terms_next(&it[i]);
-        if (r < 0) { st = ixr_seg_error(ix, i, PK_ECORRUPT); goto done; }
+        if (r < 0) { st = ixr_seg_error(ix, i, it[i].err); goto done; }
         have[i] = r;
     }
     for (;;) {
@@ -44,7 +44,7 @@ static pk_status count_terms(pk_index *ix, uint64_t *words, uint64_t *parts)
         for (size_t i = m; i < n; i++) {
             if (!have[i] || it[i].t.key_len != kn || memcmp(it[i].t.key, key, kn)) continue;
             int r = segr_terms_next(&it[i]);
-            if (r < 0) { st = ixr_seg_error(ix, i, PK_ECORRUPT); goto done; }
+            if (r < 0) { st = ixr_seg_error(ix, i, it[i].err); goto done; }
             have[i] = r;
         }
     }

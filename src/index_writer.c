@@ -10,12 +10,132 @@
  * ---------------------------------------------------------------------------------------------- */
 
 /* Postings of one term: per document varint(doc - previous doc), varint(tf), then the positions
- * as varint(first) and varint(gap - 1). */
+ * as varint(first) and varint(gap - 1).  The bytes live in a chain of slices from a pool of
+ * 1 MiB blocks: slices grow from 16 to 4096 bytes, and the last 8 bytes of a full slice hold the
+ * address of the next one.  No allocation per term, and a flush frees whole blocks. */
 typedef struct tpost {
-    uint8_t *p;
-    uint32_t n, cap;
+    uint64_t first;       /* address of the first slice */
+    uint64_t wp;          /* address of the next byte to write */
+    uint32_t left;        /* bytes left in the current slice before its link */
+    uint32_t len;         /* bytes written */
     uint32_t next;        /* the previous posting's document + 1 */
+    uint8_t  level;       /* size class of the current slice */
 } tpost;
+
+#define POOL_SHIFT 20
+#define POOL_BLOCK ((size_t)1 << POOL_SHIFT)
+#define SLICE_LINK 8
+static const uint32_t slice_size[] = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+#define SLICE_LEVELS (sizeof slice_size / sizeof slice_size[0])
+
+typedef struct pool {
+    uint8_t **blk;
+    size_t    nblk, capblk;
+    size_t    used;       /* bytes used in the last block */
+} pool;
+
+static void pool_free(pool *p)
+{
+    for (size_t i = 0; i < p->nblk; i++) pk_free(p->blk[i]);
+    pk_free(p->blk);
+    memset(p, 0, sizeof *p);
+}
+
+static inline uint8_t *pool_at(const pool *p, uint64_t a)
+{
+    return p->blk[a >> POOL_SHIFT] + (a & (POOL_BLOCK - 1));
+}
+
+/* A fresh slice of n bytes; its address, or UINT64_MAX when memory ran out. */
+static uint64_t pool_slice(pool *p, uint32_t n)
+{
+    if (p->nblk == 0 || p->used + n > POOL_BLOCK) {
+        if (p->nblk == p->capblk) {
+            size_t nc = p->capblk ? p->capblk * 2 : 64;
+            uint8_t **nb = pk_reallocarray(p->blk, nc, sizeof *nb);
+            if (!nb) return UINT64_MAX;
+            p->blk = nb;
+            p->capblk = nc;
+        }
+        uint8_t *b = pk_malloc(POOL_BLOCK);
+        if (!b) return UINT64_MAX;
+        p->blk[p->nblk++] = b;
+        p->used = 0;
+    }
+    uint64_t a = (uint64_t)(p->nblk - 1) << POOL_SHIFT | p->used;
+    p->used += n;
+    return a;
+}
+
+/* Append bytes to a term's chain of slices. */
+static int tp_write(pool *p, tpost *t, const uint8_t *src, size_t n)
+{
+    while (n) {
+        if (t->left == 0) {
+            uint8_t lv = t->first == UINT64_MAX ? 0 : (uint8_t)((size_t)t->level + 1 < SLICE_LEVELS ? t->level + 1 : t->level);
+            uint64_t a = pool_slice(p, slice_size[lv]);
+            if (a == UINT64_MAX) return -1;
+            if (t->first == UINT64_MAX) t->first = a;
+            else st_u64le(pool_at(p, t->wp), a);        /* the link of the full slice */
+            t->wp = a;
+            t->left = slice_size[lv] - SLICE_LINK;
+            t->level = lv;
+        }
+        size_t k = n < t->left ? n : t->left;
+        memcpy(pool_at(p, t->wp), src, k);
+        t->wp += k;
+        t->left -= (uint32_t)k;
+        t->len += (uint32_t)k;
+        src += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* Reads a term's chain of slices back. */
+typedef struct tp_reader {
+    const pool *p;
+    uint64_t    a;        /* next byte */
+    uint32_t    left;     /* bytes left in the current slice */
+    uint32_t    rest;     /* bytes left in the chain */
+    uint8_t     level;
+} tp_reader;
+
+static void tp_read_start(tp_reader *r, const pool *p, const tpost *t)
+{
+    r->p = p;
+    r->a = t->first;
+    r->level = 0;
+    r->left = slice_size[0] - SLICE_LINK;
+    r->rest = t->len;
+}
+
+static int tp_getc(tp_reader *r)
+{
+    if (r->rest == 0) return -1;
+    if (r->left == 0) {
+        r->a = ld_u64le(pool_at(r->p, r->a));
+        if ((size_t)r->level + 1 < SLICE_LEVELS) r->level++;
+        r->left = slice_size[r->level] - SLICE_LINK;
+    }
+    int c = *pool_at(r->p, r->a);
+    r->a++;
+    r->left--;
+    r->rest--;
+    return c;
+}
+
+static int tp_varint(tp_reader *r, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        int c = tp_getc(r);
+        if (c < 0) return -1;
+        x |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) { *v = x; return 0; }
+    }
+    return -1;
+}
 
 typedef struct fxent { uint32_t stem_off, stem_len, flags; } fxent;
 
@@ -27,7 +147,7 @@ struct ixbuf {
     strtab   terms;
     tpost   *tp;
     size_t   tpcap;
-    size_t   post_bytes;
+    pool     pool;
     strtab   forms;
     fxent   *fx;
     size_t   fxcap;
@@ -39,7 +159,7 @@ void ixbuf_free(ixbuf *b)
 {
     if (!b) return;
     segw_abort(b->w);
-    for (size_t i = 0; i < b->terms.n; i++) pk_free(b->tp[i].p);
+    pool_free(&b->pool);
     pk_free(b->tp);
     strtab_free(&b->terms);
     strtab_free(&b->forms);
@@ -50,9 +170,10 @@ void ixbuf_free(ixbuf *b)
 
 static size_t ixbuf_mem(const ixbuf *b)
 {
-    return strtab_bytes(&b->terms) + b->tpcap * sizeof(tpost) + b->post_bytes + b->terms.n * 16 +
+    return strtab_bytes(&b->terms) + b->tpcap * sizeof(tpost) + b->pool.nblk * POOL_BLOCK +
            strtab_bytes(&b->forms) + b->fxcap * sizeof(fxent) + b->stems.cap + segw_mem(b->w);
 }
+
 
 static void put_varint(uint8_t **p, uint64_t v)
 {
@@ -62,22 +183,19 @@ static void put_varint(uint8_t **p, uint64_t v)
 
 static int tp_append(ixbuf *b, tpost *t, uint32_t doc, const uint32_t *pos, uint32_t npos)
 {
-    size_t need = 10 + 5 + (size_t)npos * 5;
-    if (t->n + need > t->cap) {
-        size_t nc = t->cap ? t->cap : 24;
-        while (nc < t->n + need) nc *= 2;
-        if (nc > UINT32_MAX) return -1;
-        uint8_t *np = pk_realloc(t->p, nc);
-        if (!np) return -1;
-        b->post_bytes += nc - t->cap;
-        t->p = np;
-        t->cap = (uint32_t)nc;
-    }
-    uint8_t *p = t->p + t->n;
+    uint8_t tmp[256];
+    uint8_t *p = tmp;
     put_varint(&p, doc - t->next);
     put_varint(&p, npos);
-    for (uint32_t j = 0; j < npos; j++) put_varint(&p, j ? pos[j] - pos[j - 1] - 1 : pos[0]);
-    t->n = (uint32_t)(p - t->p);
+    for (uint32_t j = 0; j < npos; j++) {
+        put_varint(&p, j ? pos[j] - pos[j - 1] - 1 : pos[0]);
+        if (p - tmp > (ptrdiff_t)sizeof tmp - 10) {
+            if (tp_write(&b->pool, t, tmp, (size_t)(p - tmp))) return -1;
+            p = tmp;
+        }
+    }
+    if (tp_write(&b->pool, t, tmp, (size_t)(p - tmp))) return -1;
+    if (t->len > UINT32_MAX - 4096) return -1;
     t->next = doc + 1;
     return 0;
 }
@@ -92,6 +210,7 @@ static pk_status ixbuf_new(pk_index *ix, ixbuf **out)
     b->seg_id = ix->man.next_seg;
     pk_status st = segw_open(ix->dir, b->seg_id, ix->man.identity, &ix->msg, &b->w);
     if (st) { ixbuf_free(b); return st; }
+    if (ix->async_store) segw_async(b->w);
     ix->man.next_seg++;
     *out = b;
     return PK_OK;
@@ -147,24 +266,25 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
         const ixterm *it = &d->terms[t];
         if (it->npos == 0) continue;
         uint32_t tid;
-        int r = strtab_intern(&b->terms, d->keys + it->key_off, it->key_len, &tid);
+        int r = strtab_intern_h(&b->terms, d->keys + it->key_off, it->key_len, it->hash, &tid);
         if (r < 0) goto oom;
         if (r == 1) {
             if (tid >= b->tpcap) {
                 size_t nc = b->tpcap ? b->tpcap * 2 : 4096;
                 tpost *np = pk_reallocarray(b->tp, nc, sizeof *np);
                 if (!np) goto oom;
-                memset(np + b->tpcap, 0, (nc - b->tpcap) * sizeof *np);
                 b->tp = np;
                 b->tpcap = nc;
             }
+            memset(&b->tp[tid], 0, sizeof b->tp[tid]);
+            b->tp[tid].first = UINT64_MAX;
         }
         if (tp_append(b, &b->tp[tid], doc, d->pos + it->pos_off, it->npos)) goto oom;
     }
     for (uint32_t f = 0; f < d->nforms; f++) {
         const ixform *fm = &d->forms[f];
         uint32_t fid;
-        int r = strtab_intern(&b->forms, d->keys + fm->norm_off, fm->norm_len, &fid);
+        int r = strtab_intern_h(&b->forms, d->keys + fm->norm_off, fm->norm_len, fm->hash, &fid);
         if (r < 0) goto oom;
         if (r == 0) { b->fx[fid].flags |= fm->flags; continue; }
         if (fid >= b->fxcap) {
@@ -190,26 +310,24 @@ oom:
     return PK_ENOMEM;
 }
 
-static const strtab *sort_tab;
-
-static int cmp_ids(const void *a, const void *b)
+static int cmp_ids(const void *a, const void *b, void *ud)
 {
+    const strtab *t = ud;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b, xn, yn;
-    const uint8_t *xk = strtab_key(sort_tab, x, &xn), *yk = strtab_key(sort_tab, y, &yn);
+    const uint8_t *xk = strtab_key(t, x, &xn), *yk = strtab_key(t, y, &yn);
     size_t n = xn < yn ? xn : yn;
     int c = n ? memcmp(xk, yk, n) : 0;
     if (c) return c;
     return xn < yn ? -1 : xn > yn;
 }
 
+/* The ids of a table's keys in byte order of the keys. */
 static uint32_t *sorted_ids(const strtab *t)
 {
     uint32_t *ids = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *ids);
     if (!ids) return NULL;
     for (size_t i = 0; i < t->n; i++) ids[i] = (uint32_t)i;
-    sort_tab = t;
-    qsort(ids, t->n, sizeof *ids, cmp_ids);
-    sort_tab = NULL;
+    qsort_r(ids, t->n, sizeof *ids, cmp_ids, (void *)t);
     return ids;
 }
 
@@ -242,11 +360,12 @@ pk_status ix_flush(pk_index *ix)
         const uint8_t *key = strtab_key(&b->terms, ids[i], &kn);
         tpost *t = &b->tp[ids[i]];
         segw_term_begin(b->w, key, kn);
-        const uint8_t *p = t->p, *e = t->p + t->n;
+        tp_reader rd;
+        tp_read_start(&rd, &b->pool, t);
         uint64_t doc = 0;
-        while (p < e) {
+        while (rd.rest) {
             uint64_t dd, tf, v;
-            if (get_varint(&p, e, &dd) || get_varint(&p, e, &tf) || tf == 0) { st = PK_EINVAL; goto fail; }
+            if (tp_varint(&rd, &dd) || tp_varint(&rd, &tf) || tf == 0) { st = PK_EINVAL; goto fail; }
             doc += dd;
             if (tf > poscap) {
                 size_t nc = poscap ? poscap : 256;
@@ -257,18 +376,13 @@ pk_status ix_flush(pk_index *ix)
                 poscap = nc;
             }
             for (uint64_t j = 0; j < tf; j++) {
-                if (get_varint(&p, e, &v)) { st = PK_EINVAL; goto fail; }
+                if (tp_varint(&rd, &v)) { st = PK_EINVAL; goto fail; }
                 pos[j] = (uint32_t)(j ? pos[j - 1] + v + 1 : v);
             }
             segw_posting(b->w, (uint32_t)doc, pos, (uint32_t)tf);
             doc++;
         }
         segw_term_end(b->w);
-        /* the buffer's memory goes as the postings are written */
-        pk_free(t->p);
-        b->post_bytes -= t->cap;
-        t->p = NULL;
-        t->n = t->cap = 0;
     }
     for (size_t i = 0; i < b->forms.n; i++) {
         uint32_t nn;
@@ -359,6 +473,7 @@ static int key_less(const uint8_t *a, uint32_t an, const uint8_t *b, uint32_t bn
 }
 
 #define RELEASE_EVERY (8u << 20)   /* positions between giving mapped pages back */
+#define RELEASE_BYTES (16u << 20)  /* stored bytes between giving mapped pages back */
 
 /* Write the live documents of in[0..n) into segment seg_id.  Ids are kept, or renumbered from
  * *next_id when renumber is set.  *written is 0 when no document survived (no files then). */
@@ -388,6 +503,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
 
     /* documents and stored blocks */
     uint32_t out = 0;
+    uint64_t copied = 0;
     for (size_t i = 0; i < n && !st; i++) {
         segr *s = in[i];
         uint32_t nd = segr_ndocs(s);
@@ -398,6 +514,13 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
             const uint8_t *c;
             size_t clen;
             if ((st = segr_store_block(s, b, &first, &cnt, &c, &clen, &ulen))) break;
+            /* mapped pages read so far go back to the kernel now and then, so that a merge of
+             * large segments does not hold them all in memory */
+            copied += clen;
+            if (copied > RELEASE_BYTES) {
+                segr_release(s);
+                copied = 0;
+            }
             int all = 1;
             for (uint32_t d = first; d < first + cnt && all; d++) all = !segr_deleted(s, d);
             if (all) segw_store_block(w, c, clen, ulen, cnt);
@@ -429,7 +552,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
     for (size_t i = 0; i < n && !st; i++) {
         if ((st = segr_terms_from(in[i], NULL, 0, &ti[i]))) { ix->msg = *segr_msg(in[i]); break; }
         int r = segr_terms_next(&ti[i]);
-        if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+        if (r < 0) { st = ti[i].err; ix->msg = *segr_msg(in[i]); break; }
         have[i] = r;
     }
     uint64_t since_release = 0;
@@ -458,7 +581,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
             segr_post_close(&post);
             if (st) break;
             r = segr_terms_next(&ti[i]);
-            if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+            if (r < 0) { st = ti[i].err; ix->msg = *segr_msg(in[i]); break; }
             have[i] = r;
         }
         segw_term_end(w);
@@ -474,7 +597,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
     for (size_t i = 0; i < n && !st; i++) {
         if ((st = segr_forms_from(in[i], NULL, 0, &fi[i]))) { ix->msg = *segr_msg(in[i]); break; }
         int r = segr_forms_next(&fi[i]);
-        if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+        if (r < 0) { st = fi[i].err; ix->msg = *segr_msg(in[i]); break; }
         have[i] = r;
     }
     while (!st) {
@@ -487,7 +610,7 @@ static pk_status merge_into(pk_index *ix, segr **in, size_t n, int renumber, uin
             if (!have[i] || fi[i].f.norm_len != f.norm_len || memcmp(fi[i].f.norm, f.norm, f.norm_len) != 0) continue;
             f.flags |= fi[i].f.flags;
             int r = segr_forms_next(&fi[i]);
-            if (r < 0) { st = PK_ECORRUPT; ix->msg = *segr_msg(in[i]); break; }
+            if (r < 0) { st = fi[i].err; ix->msg = *segr_msg(in[i]); break; }
             have[i] = r;
         }
         uint8_t pk[IX_MAX_KEY + 1];

@@ -169,6 +169,7 @@ pk_status ixdoc_finish(ixdoc_builder *b, ixdoc *d)
         terms[t].npos = w - start;
         terms[t].key_off = b->terms.ent[t].off;
         terms[t].key_len = b->terms.ent[t].len;
+        terms[t].hash = b->terms.ent[t].hash;
     }
     if (tk) memcpy(keys, b->terms.arena.p, tk);
     if (fk) memcpy(keys + tk, b->forms.arena.p, fk);
@@ -179,6 +180,7 @@ pk_status ixdoc_finish(ixdoc_builder *b, ixdoc *d)
         forms[f].stem_off = (uint32_t)(tk + fk + b->fx[f].stem_off);
         forms[f].stem_len = b->fx[f].stem_len;
         forms[f].flags = b->fx[f].flags;
+        forms[f].hash = b->forms.ent[f].hash;
     }
     if (klen > UINT32_MAX) goto done;
     d->keys = keys;     d->keys_len = klen;

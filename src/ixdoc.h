@@ -21,12 +21,14 @@ enum { IX_FORM_WORD = 1, IX_FORM_PART = 2 };
 typedef struct ixterm {
     uint32_t key_off, key_len;    /* key bytes in ixdoc.keys */
     uint32_t pos_off, npos;       /* strictly increasing positions in ixdoc.pos */
+    uint32_t hash;                /* strtab_hash of the key (saves the writer the work) */
 } ixterm;
 
 typedef struct ixform {
     uint32_t norm_off, norm_len;  /* the normalised form, in ixdoc.keys */
     uint32_t stem_off, stem_len;  /* its stem, in ixdoc.keys */
     uint32_t flags;               /* IX_FORM_* */
+    uint32_t hash;                /* strtab_hash of the form */
 } ixform;
 
 /* What the writer does with a document. */

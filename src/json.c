@@ -222,3 +222,26 @@ void jw_str(json_w *w, const char *s, size_t n)
     b->n += i - run;
     b->p[b->n++] = '"';
 }
+
+/* Bytes that need escaping in a JSON string (control characters, quote, backslash; NUL too). */
+static const uint8_t jw_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+void jw_str_utf8(json_w *w, const char *s, size_t n)
+{
+    if (!s) { jw_null(w); return; }
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+    while (i < n && !jw_special[p[i]]) i++;
+    if (i < n) { jw_str(w, s, n); return; }   /* something to escape: the careful way */
+    jw_sep(w);
+    pk_buf *b = w->b;
+    if (!jw_room(b, n + 2)) return;
+    b->p[b->n++] = '"';
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n++] = '"';
+}

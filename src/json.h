@@ -37,6 +37,7 @@ void jw_arr(json_w *w);
 void jw_arr_end(json_w *w);
 void jw_key(json_w *w, const char *key);             /* key: plain ASCII without quotes or escapes */
 void jw_str(json_w *w, const char *s, size_t n);     /* a string value; s == NULL writes null */
+void jw_str_utf8(json_w *w, const char *s, size_t n); /* the same for text known to be valid UTF-8 */
 void jw_null(json_w *w);
 void jw_int(json_w *w, long long v);
 

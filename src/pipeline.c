@@ -21,6 +21,7 @@ typedef struct worker_ctx {
     pk_extractor  *ex;
     ixdoc_builder *b;
     uint32_t       ntokens;
+    size_t         max_forms;     /* forget the analyzer's form cache beyond this many forms */
 } worker_ctx;
 
 static int on_token(void *ud, const pk_token *t)
@@ -131,7 +132,9 @@ typedef struct run {
     pthread_cond_t       cv_work, cv_done, cv_space;
     job                 *ring;        /* window slots, indexed by seq % window */
     size_t               window;
-    uint64_t             fed, next_work, written;
+    uint64_t             fed, written;
+    uint64_t            *wq;          /* documents waiting for a worker: their seq, FIFO */
+    uint64_t             wq_head, wq_tail;
     int                  feeding_done, stop;
     worker_ctx          *ctx;
     int                  njobs;
@@ -195,6 +198,9 @@ static void work_one(worker_ctx *w, job *j)
     if (j->kind != JOB_DOC) return;
     pk_status st = analyze_doc(w, j->doc, &j->out, &j->error);
     if (st) j->kind = JOB_FAILED;
+    /* the analyzer memoises every form it meets; bound that memory (the document holds copies
+     * of what it needs, so nothing refers to the cache any more) */
+    if (pk_analyzer_forms(w->an) > w->max_forms) pk_analyzer_reset(w->an);
     pk_doc_free(j->doc);
     j->doc = NULL;
 }
@@ -238,19 +244,29 @@ static pk_status write_one(run *r, job *j)
 }
 
 /* A worker's analyzer, extractor and builder, and the run it serves. */
-typedef struct ctx_slot { worker_ctx ctx; run *r; } ctx_slot;
+typedef struct ctx_slot { worker_ctx ctx; run *r; int ready; } ctx_slot;
+
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg);
 
 static void *worker_main(void *arg)
 {
     ctx_slot *slot = arg;
     worker_ctx *w = &slot->ctx;
     run *r = slot->r;
+    if (!slot->ready) {
+        /* analyzers and extractors load their data in parallel, one per thread */
+        pk_msg m;
+        if (ctx_init(r->opts, w, &m) != PK_OK) return NULL;   /* the other workers carry on */
+        slot->ready = 1;
+    }
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        while (!r->stop && r->next_work == r->fed && !r->feeding_done) pthread_cond_wait(&r->cv_work, &r->mu);
-        if (r->stop || (r->next_work == r->fed && r->feeding_done)) break;
-        job *j = &r->ring[r->next_work % r->window];
-        r->next_work++;
+        /* only documents to analyze are queued: a job that is ready from the start (unchanged,
+         * failed) may be written and its slot reused before any worker would look at it */
+        while (!r->stop && r->wq_head == r->wq_tail && !r->feeding_done) pthread_cond_wait(&r->cv_work, &r->mu);
+        if (r->stop || (r->wq_head == r->wq_tail && r->feeding_done)) break;
+        job *j = &r->ring[r->wq[r->wq_head % r->window] % r->window];
+        r->wq_head++;
         pthread_mutex_unlock(&r->mu);
         work_one(w, j);
         pthread_mutex_lock(&r->mu);
@@ -276,6 +292,7 @@ static void *feeder_main(void *arg)
         if (!more) break;
         j->seq = r->fed;
         if (j->kind != JOB_DOC) j->ready = 1;
+        else r->wq[r->wq_tail++ % r->window] = r->fed;
         r->fed++;
         pthread_cond_broadcast(&r->cv_work);
         pthread_cond_broadcast(&r->cv_done);
@@ -330,18 +347,21 @@ static void ctx_free(worker_ctx *c)
     ixdoc_builder_free(c->b);
 }
 
-static pk_status ctx_init(pk_index *ix, const pk_index_opts *opts, worker_ctx *c)
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
 {
     memset(c, 0, sizeof *c);
     pk_status st = pk_analyzer_new(NULL, &c->an);
-    if (st) { msg_set(&ix->msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
+    if (st) { msg_set(msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
     st = pk_extractor_new(opts ? opts->rules_path : NULL, &c->ex);
     if (st) {
-        msg_set(&ix->msg, "cannot load the extraction rules: %s", c->ex ? pk_extractor_errmsg(c->ex) : pk_strerror(st));
+        msg_set(msg, "cannot load the extraction rules: %s", pk_extractor_errmsg(c->ex));
         return st;
     }
     st = ixdoc_builder_new(&c->b);
-    if (st) msg_set(&ix->msg, "out of memory");
+    if (st) msg_set(msg, "out of memory");
+    /* about 1000 forms per MB of postings budget, within [32 Ki, 1 Mi] */
+    size_t mb = opts && opts->mem_mb ? opts->mem_mb : 256;
+    c->max_forms = mb < 32 ? 32768 : mb > 1024 ? 1u << 20 : mb * 1024;
     return st;
 }
 
@@ -364,13 +384,14 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     size_t mem_mb = opts && opts->mem_mb ? opts->mem_mb : 256;
     ix->mem_budget = mem_mb > SIZE_MAX / (1u << 20) ? SIZE_MAX : mem_mb << 20;
     ix->run_added = ix->run_replaced = 0;
+    ix->async_store = njobs > 1;
 
     ctx_slot *slots = pk_calloc((size_t)njobs, sizeof *slots);
     if (!slots) return PK_ENOMEM;
-    for (int i = 0; i < njobs && !st; i++) {
-        slots[i].r = &r;
-        st = ctx_init(ix, opts, &slots[i].ctx);
-    }
+    if (npaths == 0) goto commit;   /* deletions only */
+    for (int i = 0; i < njobs; i++) slots[i].r = &r;
+    st = ctx_init(opts, &slots[0].ctx, &ix->msg);
+    slots[0].ready = !st;
     if (!st) st = ix_check_identity(ix, pk_analyzer_identity(slots[0].ctx.an));
     if (!st) st = ix_pathmap_ready(ix);
     if (!st && (st = pk_reader_new(&r.rd))) msg_set(&ix->msg, "out of memory");
@@ -394,7 +415,8 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     } else {
         r.window = (size_t)njobs * 4 + 4;
         r.ring = pk_calloc(r.window, sizeof *r.ring);
-        if (!r.ring) { st = PK_ENOMEM; goto done; }
+        r.wq = pk_calloc(r.window, sizeof *r.wq);
+        if (!r.ring || !r.wq) { st = PK_ENOMEM; goto done; }
         pthread_mutex_init(&r.mu, NULL);
         pthread_cond_init(&r.cv_work, NULL);
         pthread_cond_init(&r.cv_done, NULL);
@@ -440,6 +462,7 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
         pthread_mutex_destroy(&r.mu);
     }
     /* commit what was added, even after a failure of one document */
+commit:
     {
         char keep[sizeof ix->msg.text];
         memcpy(keep, ix->msg.text, sizeof keep);
@@ -449,8 +472,10 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     }
 done:
     ix->pm_ready = 0;
+    ix->async_store = 0;
     pk_reader_free(r.rd);
     pk_free(r.ring);
+    pk_free(r.wq);
     for (int i = 0; i < njobs; i++) ctx_free(&slots[i].ctx);
     pk_free(slots);
     sum->docs_added = ix->run_added;

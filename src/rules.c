@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const kind_names[] = {
     "skip", "key", "title.skip", "item.section", "item.numbered", "heading.skip",
@@ -15,7 +18,7 @@ static const char *const kind_names[] = {
     "cell.party", "cell.noise", "name",
     "decision", "decision.ref", "followup", "owner", "upcoming.line", "upcoming", "meeting.word",
     "election", "body.title", "body.word", "title.trailer", "outline.heading",
-    "title.continues", "abbrev",
+    "title.continues", "abbrev", "template", "deadline",
 };
 
 static const char *const group_names[] = {
@@ -33,8 +36,8 @@ static const char kind_anchor[RK_COUNT] = {
     'W', 'W', 'W', 0, 0, 0,                /* cell.present cell.absent cell.role cell.arrived cell.left cell.range */
     0, 'W', 'W',                           /* cell.party cell.noise name */
     0, 0, 0, 'W', 'A', 0, 0,               /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
-    0, 0, 'W', 0, 'A',                     /* election body.title body.word title.trailer outline.heading */
-    0, 'W',                                /* title.continues abbrev */
+    0, 'A', 'W', 0, 'A',                   /* election body.title body.word title.trailer outline.heading */
+    0, 'W', 'W', 0,                        /* title.continues abbrev template deadline */
 };
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == RK_COUNT, "one name per kind");
 
@@ -109,11 +112,15 @@ static pk_status expand(parse_state *ps, const char *p, size_t n, pk_buf *out)
 
 /* ---- key literals: what the fast scan looks for ---- */
 
-struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t word, wend, exact; };
+/* next4/mask4: folded bytes 4..7 of the literal (as many as it has), packed low byte first; the
+ * scan compares them all at once before it walks the rest */
+struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t word, wend, exact; uint32_t next4, mask4; };
 
 /* 16-bit hashes of the first four (or, for three-byte literals, three) folded bytes, packed
  * big-endian into a word: the scan's first test. */
 #define LIT_HASH(w) ((uint32_t)((uint32_t)(w) * 0x9E3779B1u) >> 16)
+/* A second, independent hash: a position must pass both bit sets (a small Bloom filter). */
+#define LIT_HASH2(w) ((uint32_t)(((uint32_t)(w) ^ ((uint32_t)(w) >> 13)) * 0x85EBCA6Bu) >> 16)
 
 /* The fold of one byte: ASCII upper case to lower, white space to ' ', and the UTF-8 continuation
  * bytes of the Latin-1 capitals (0x80-0x9E after 0xC3) to those of the small letters.  Folding
@@ -147,7 +154,9 @@ static size_t group_end(const char *p, size_t n, size_t i)
     return n;
 }
 
-typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; size_t minlen; } litset;
+/* key_end: the key group is followed by \b or \s, so a literal that runs to the end of one of
+ * its top-level alternatives also ends a word */
+typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; size_t minlen; int key_end; } litset;
 
 static void lit_add(litset *ls, const char *s, size_t n, int word, int wend, int exact)
 {
@@ -174,15 +183,14 @@ static void lit_add(litset *ls, const char *s, size_t n, int word, int wend, int
     ls->n++;
 }
 
-static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact);
+static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact, int word);
 
 /* The literal start of one alternative: letters, digits, spaces and escaped punctuation up to
  * the first construct that is not a fixed character.  A leading group gives its alternatives. */
-static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact)
+static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact, int word)
 {
     char buf[128];
     size_t bl = 0, i = 0;
-    int word = 0;
     while (i < n && !ls->fail) {
         char c = p[i];
         if (bl == 0 && c == '\\' && i + 1 < n && p[i + 1] == 'b') { word = 1; i += 2; continue; }
@@ -190,6 +198,12 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
         if (c == '(' && bl == 0) {
             size_t e = group_end(p, n, i);
             if (e >= n) { ls->fail = 1; return; }
+            /* a look-around at the start takes no text: the literal follows it */
+            if (i + 2 < n && p[i + 1] == '?' && (p[i + 2] == '=' || p[i + 2] == '!' ||
+                (p[i + 2] == '<' && i + 3 < n && (p[i + 3] == '=' || p[i + 3] == '!')))) {
+                i = e + 1;
+                continue;
+            }
             size_t a = i + 1;
             if (a < n && p[a] == '?') {
                 /* (?: (?i: (?-i: (?<name> — lookarounds and the rest are not literals */
@@ -211,7 +225,7 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
             char q = e + 1 < n ? p[e + 1] : 0;
             if (q == '?' || q == '*' || (q == '{' && e + 2 < n && p[e + 2] == '0')) { ls->fail = 1; return; }
             if (depth > 8) { ls->fail = 1; return; }
-            lit_alts(ls, p + a, e - a, depth + 1, exact);
+            lit_alts(ls, p + a, e - a, depth + 1, exact, word);
             return;
         }
         if (c == '\\' && i + 1 < n && p[i + 1] == 'b' && bl > 0) {   /* "\bska\b": the word ends here */
@@ -249,10 +263,10 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
         i += clen;
         if (q == '+' || q == '{') break;   /* one is certain, the rest is not fixed */
     }
-    lit_add(ls, buf, bl, word, 0, exact);
+    lit_add(ls, buf, bl, word, i >= n && depth == 0 && ls->key_end, exact);
 }
 
-static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact)
+static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact, int word)
 {
     size_t a = 0;
     int d = 0, cls = 0;
@@ -264,7 +278,7 @@ static void lit_alts(litset *ls, const char *p, size_t n, int depth, int exact)
         if (c == '(') d++;
         else if (c == ')') d--;
         else if (c == '|' && d == 0) {
-            lit_prefix(ls, p + a, i - a, depth, exact);
+            lit_prefix(ls, p + a, i - a, depth, exact, word);
             a = i + 1;
         }
     }
@@ -295,7 +309,11 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
             while (j < start && (pattern[j] == 'i' || pattern[j] == 'x' || pattern[j] == 's' || pattern[j] == '-')) j++;
             if (j < start && pattern[j] == ')' && memchr(pattern + i + 2, 'i', j - i - 2)) exact = 0;
         }
-    lit_alts(&ls, pattern + start + 7, e - start - 7, 0, exact);
+    /* "\b(?<key>...)": every literal of the key starts a word */
+    int word = start >= 2 && pattern[start - 2] == '\\' && pattern[start - 1] == 'b';
+    /* "(?<key>ger|gav)\s+" or "(?<key>...)\b": the key ends a word */
+    ls.key_end = e + 2 < plen && pattern[e + 1] == '\\' && (pattern[e + 2] == 'b' || pattern[e + 2] == 's');
+    lit_alts(&ls, pattern + start + 7, e - start - 7, 0, exact, word);
     if (ls.fail == 2) {
         for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
         pk_free(ls.v);
@@ -320,6 +338,8 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
     }
     pk_free(ls.v);
     r->keyed = 1;
+    /* a pattern that opens with its key matches from the key on */
+    r->key_first = start == 0 || (start == 2 && pattern[0] == '\\' && pattern[1] == 'b');
     return PK_OK;
 }
 
@@ -353,6 +373,8 @@ static pk_status build_lit_index(ruleset *rs)
     rs->lit_cap = 0;
     memset(rs->lit_quad, 0, sizeof rs->lit_quad);
     memset(rs->lit_tri, 0, sizeof rs->lit_tri);
+    memset(rs->lit_quad_mid, 0, sizeof rs->lit_quad_mid);
+    memset(rs->lit_quad2, 0, sizeof rs->lit_quad2);
     rs->lit_use_tri = 0;
     if (!rs->nlits) return PK_OK;
     size_t np = 0, cap = rs->nlits * 80 + 16;
@@ -376,7 +398,7 @@ static pk_status build_lit_index(ruleset *rs)
     }
     qsort(pairs, np, sizeof *pairs, cmp_pair);
     size_t slots = 64;
-    while (slots < np * 2) slots *= 2;
+    while (slots < np * 4) slots *= 2;   /* a quarter full: short probes */
     rs->lit_slots = pk_calloc(slots, sizeof *rs->lit_slots);
     rs->lit_list = pk_reallocarray(NULL, np, sizeof *rs->lit_list);
     if (!rs->lit_slots || !rs->lit_list) { pk_free(pairs); return PK_ENOMEM; }
@@ -389,12 +411,46 @@ static pk_status build_lit_index(ruleset *rs)
         rs->lit_slots[h].key = key;
         rs->lit_slots[h].first = (uint32_t)a;
         rs->lit_slots[h].count = (uint32_t)(b - a);
-        uint32_t hb = LIT_HASH(key);
-        if (key >> 24) rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
-        else rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
+        uint32_t hb = LIT_HASH(key), hb2 = LIT_HASH2(key);
+        if (key >> 24) {
+            rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
+            rs->lit_quad2[hb2 >> 6] |= 1ULL << (hb2 & 63);
+        } else {
+            rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
+        }
+        for (size_t k = a; k < b; k++)
+            if (!rs->lits[pairs[k].lit].word && (key >> 24)) rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
         a = b;
     }
     pk_free(pairs);
+    for (size_t i = 0; i < rs->nlits; i++) {
+        struct rule_lit *l = &rs->lits[i];
+        l->next4 = l->mask4 = 0;
+        for (uint32_t b = 0; b < 4 && 4 + b < l->len; b++) {
+            l->next4 |= (uint32_t)l->s[4 + b] << (8 * b);
+            l->mask4 |= 0xFFu << (8 * b);
+        }
+    }
+    /* the vector scan's conditions */
+    rs->lit_simd = !rs->lit_use_tri;
+    rs->lit_nmid = 0;
+    for (size_t i = 0; i < rs->nlits && rs->lit_simd; i++) {
+        const struct rule_lit *l = &rs->lits[i];
+        if (l->word) {
+            uint8_t c = l->s[0];
+            if (!(c >= 0x80 || (c >= 'a' && c <= 'z'))) rs->lit_simd = 0;
+            continue;
+        }
+        if (l->len < 2 || l->s[0] == ' ' || l->s[1] == ' ') { rs->lit_simd = 0; break; }
+        uint8_t a = l->s[0] | 0x20, b = l->s[1] | 0x20;
+        int k = 0;
+        while (k < rs->lit_nmid && (rs->lit_mid[k][0] != a || rs->lit_mid[k][1] != b)) k++;
+        if (k < rs->lit_nmid) continue;
+        if (rs->lit_nmid == 8) { rs->lit_simd = 0; break; }
+        rs->lit_mid[k][0] = a;
+        rs->lit_mid[k][1] = b;
+        rs->lit_nmid++;
+    }
     return PK_OK;
 }
 
@@ -405,14 +461,25 @@ static int scan_key(const ruleset *rs, uint32_t key, const uint8_t *t, size_t n,
     uint32_t h = LIT_SLOT(key, rs->lit_cap);
     while (rs->lit_slots[h].count && rs->lit_slots[h].key != key) h = (h + 1) & (rs->lit_cap - 1);
     const struct lit_slot *sl = &rs->lit_slots[h];
+    uint32_t tn = 0;   /* the text's folded bytes 4..7 (0 past the end) */
+    if (i + 8 <= n)
+        tn = (uint32_t)fold_tab[t[i + 4]] | (uint32_t)fold_tab[t[i + 5]] << 8 | (uint32_t)fold_tab[t[i + 6]] << 16 |
+             (uint32_t)fold_tab[t[i + 7]] << 24;
+    else
+        for (uint32_t b = 0; b < 4 && i + 4 + b < n; b++) tn |= (uint32_t)fold_tab[t[i + 4 + b]] << (8 * b);
     for (uint32_t k = 0; k < sl->count; k++) {
         const struct rule_lit *l = &rs->lits[rs->lit_list[sl->first + k]];
-        if (l->len > n - i) continue;
-        size_t j = key >> 24 ? 4 : 3;
+        if ((tn & l->mask4) != l->next4 || l->len > n - i) continue;
+        /* a four-byte key and next4 have compared the first eight bytes */
+        size_t j = key >> 24 ? 8 : 3;
         if (j > l->len) j = l->len;
         while (j < l->len && fold_tab[t[i + j]] == l->s[j]) j++;
         if (j < l->len) continue;
-        if (l->exact && memcmp(t + i, l->raw, l->len) != 0) continue;
+        if (l->exact) {
+            uint32_t q = 0;
+            while (q < l->len && t[i + q] == l->raw[q]) q++;
+            if (q < l->len) continue;
+        }
         if (l->word && i > 0 && is_letter(t, n, i - 1)) continue;
         if (l->wend && i + l->len < n && is_letter(t, n, i + l->len)) continue;
         rule_hit hit = {(uint32_t)i, l->rule};
@@ -421,6 +488,13 @@ static int scan_key(const ruleset *rs, uint32_t key, const uint8_t *t, size_t n,
     return 1;
 }
 
+/* Letters for the scan's word test: ASCII letters and every byte of a multi-byte character. */
+#define L8(c) ((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) >= 0x80)
+#define L4(c) L8(c), L8((c) + 1), L8((c) + 2), L8((c) + 3)
+#define L16(c) L4(c), L4((c) + 4), L4((c) + 8), L4((c) + 12)
+#define L64(c) L16(c), L16((c) + 16), L16((c) + 32), L16((c) + 48)
+static const uint8_t letter_tab[256] = {L64(0), L64(64), L64(128), L64(192)};
+
 int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *ud, rule_hit h), void *ud)
 {
     if (!rs->nlits || n < 3) return 1;
@@ -428,11 +502,66 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
     /* w holds the folded bytes t[i .. i+3], first byte highest (0 past the end) */
     uint32_t w = (uint32_t)fold_tab[t[0]] << 16 | (uint32_t)fold_tab[t[1]] << 8 | fold_tab[t[2]];
     size_t i = 0;
+#if defined(__SSE2__)
+    if (rs->lit_simd && n >= 20) {
+        /* sixteen bytes at a time: the word starts (a letter after a non-letter; every
+         * word-initial literal starts with a letter) and the places where a literal that may
+         * start inside a word has its first two bytes are the only candidates */
+        const __m128i x20 = _mm_set1_epi8(0x20), bias = _mm_set1_epi8((char)(128 - 'a')),
+                      lim = _mm_set1_epi8((char)(-128 + 26));
+        __m128i ma[8], mb[8];
+        int nm = rs->lit_nmid;
+        for (int k = 0; k < nm; k++) {
+            ma[k] = _mm_set1_epi8((char)rs->lit_mid[k][0]);
+            mb[k] = _mm_set1_epi8((char)rs->lit_mid[k][1]);
+        }
+        unsigned prev = 0;
+        for (; i + 19 <= n; i += 16) {
+            __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
+            __m128i lo = _mm_or_si128(c, x20);
+            unsigned letters = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(lo, bias), lim)) |
+                               (unsigned)_mm_movemask_epi8(c);
+            unsigned starts = letters & ~(letters << 1 | prev);
+            prev = letters >> 15 & 1;
+            unsigned cand = starts;
+            if (nm) {
+                __m128i lo1 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(t + i + 1)), x20);
+                __m128i m = _mm_setzero_si128();
+                for (int k = 0; k < nm; k++)
+                    m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(lo, ma[k]), _mm_cmpeq_epi8(lo1, mb[k])));
+                cand |= (unsigned)_mm_movemask_epi8(m);
+            }
+            while (cand) {
+                unsigned b = (unsigned)__builtin_ctz(cand);
+                cand &= cand - 1;
+                size_t p = i + b;
+                uint32_t w4 = (uint32_t)fold_tab[t[p]] << 24 | (uint32_t)fold_tab[t[p + 1]] << 16 |
+                              (uint32_t)fold_tab[t[p + 2]] << 8 | fold_tab[t[p + 3]];
+                const uint64_t *q = (starts >> b & 1) ? quad : rs->lit_quad_mid;
+                uint32_t hq = LIT_HASH(w4);
+                if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
+                uint32_t h2 = LIT_HASH2(w4);
+                if (!(rs->lit_quad2[h2 >> 6] & (1ULL << (h2 & 63)))) continue;
+                if (!scan_key(rs, w4, t, n, p, push, ud)) return 0;
+            }
+        }
+        /* the rest byte by byte, from i */
+        w = (uint32_t)fold_tab[t[i]] << 16 | (uint32_t)fold_tab[t[i + 1]] << 8 | fold_tab[t[i + 2]];
+    }
+#endif
     if (!rs->lit_use_tri) {
+        /* inside a word only the literals that may start inside words are looked for: their
+         * own bit set, chosen without a branch */
+        const uint64_t *sets[2] = {quad, rs->lit_quad_mid};
+        unsigned inside = i ? letter_tab[t[i - 1]] : 0;
         for (; i + 3 < n; i++) {
             w = w << 8 | fold_tab[t[i + 3]];
+            const uint64_t *q = sets[inside];
+            inside = letter_tab[t[i]];
             uint32_t hq = LIT_HASH(w);
-            if (!(quad[hq >> 6] & (1ULL << (hq & 63)))) continue;
+            if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
+            uint32_t h2 = LIT_HASH2(w);
+            if (!(rs->lit_quad2[h2 >> 6] & (1ULL << (h2 & 63)))) continue;
             if (!scan_key(rs, w, t, n, i, push, ud)) return 0;
         }
     }
@@ -467,13 +596,12 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
     if (kind_anchor[kind] == 'W') opts |= PCRE2_ENDANCHORED;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, plen, opts, &errcode, &erroff, rs->cctx);
     if (!code) {
-        if (errcode == PCRE2_ERROR_HEAPLIMIT || errcode == PCRE2_ERROR_NOMEMORY) {
+        if (errcode == PCRE2_ERROR_HEAP_FAILED) {
             msg_set(ps->msg, "%s:%d: %s: out of memory compiling the pattern", ps->file, ps->line, ps->name);
             return PK_ENOMEM;
         }
         PCRE2_UCHAR text[160];
         pcre2_get_error_message(errcode, text, sizeof text);
-        if (errcode == PCRE2_ERROR_NOMEMORY) return PK_ENOMEM;
         msg_set(ps->msg, "%s:%d: %s: %s at offset %zu of the pattern%s", ps->file, ps->line, ps->name,
                 (const char *)text, (size_t)erroff,
                 memchr(ps->pat.p ? (const char *)ps->pat.p : "", '@', ps->pat.n) ? " (after macro expansion)" : "");
@@ -494,10 +622,10 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
         const char *gname = (const char *)(e + 2);
         int g = group_index(gname);
         if (g < 0) {
-            pcre2_code_free(code);
             msg_set(ps->msg, "%s:%d: %s: unknown group name '%s' (the extractor reads: number title text "
                     "owners due date when time place body name names role at from to n ord all verb rest party key)",
                     ps->file, ps->line, ps->name, gname);
+            pcre2_code_free(code);
             return PK_ESYNTAX;
         }
         if (r.grp[g] < 0) r.grp[g] = (int16_t)num;   /* duplicates are resolved at match time */
@@ -510,7 +638,7 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
     if (kind_anchor[kind]) {
         litset ls = {0};
         ls.minlen = 2;
-        lit_alts(&ls, pattern, plen, 0, 0);
+        lit_alts(&ls, pattern, plen, 0, 0, 0);
         if (ls.fail == 2) {
             for (size_t i = 0; i < ls.n; i++) pk_free(ls.v[i].s);
             pk_free(ls.v);
@@ -521,7 +649,10 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
             r.lead_ok = 1;
             for (size_t i = 0; i < ls.n && i < 256; i++) {
                 const uint8_t *q = ls.v[i].s;
-                if (ls.v[i].len >= 3) {
+                if (ls.v[i].len >= 4) {
+                    uint32_t h = LIT_HASH((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3]) & 4095;
+                    r.lead4[h >> 6] |= 1ULL << (h & 63);
+                } else if (ls.v[i].len == 3) {
                     uint32_t h = LIT_HASH((uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2]) & 4095;
                     r.lead3[h >> 6] |= 1ULL << (h & 63);
                 } else {
@@ -543,6 +674,20 @@ static pk_status compile_rule(parse_state *ps, rule_kind kind, const char *patte
         /* letters may be caseless through an inline (?i), which PCRE2 does not report here */
         int letter = ((lu | 0x20) >= 'a' && (lu | 0x20) <= 'z') || lu >= 0x80;
         if (lt == 1 && lu < 256 && !letter) r.req = (int)lu;
+    }
+    {
+        /* a whole-subject rule that ends in a fixed punctuation mark ("...:"): the subject's
+         * last byte, tested before PCRE2 is called */
+        uint32_t all = 0;
+        pcre2_pattern_info(code, PCRE2_INFO_ALLOPTIONS, &all);
+        r.endc = -1;
+        if (kind_anchor[kind] == 'W' && plen >= 2 && !(all & PCRE2_EXTENDED)) {
+            unsigned char c = (unsigned char)pattern[plen - 1];
+            size_t bs = 0;
+            while (bs + 1 < plen && pattern[plen - 2 - bs] == '\\') bs++;
+            int punct = c < 0x80 && c > ' ' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9');
+            if (punct && (bs & 1 ? c != '\\' : !strchr("$)]*+?}|.^\\{[(", c))) r.endc = c;
+        }
     }
     if (kind_anchor[kind]) {
         /* the bytes a match can start with, so that most lines are turned away before PCRE2 is
@@ -899,7 +1044,7 @@ static pk_status combine_kind(ruleset *rs, rule_kind k)
     PCRE2_SIZE erroff;
     pcre2_code *code = pcre2_compile(pb.p, pb.n, opts, &errcode, &erroff, rs->cctx);
     buf_free(&pb);
-    if (!code) return errcode == PCRE2_ERROR_NOMEMORY ? PK_ENOMEM : PK_OK;
+    if (!code) return errcode == PCRE2_ERROR_HEAP_FAILED ? PK_ENOMEM : PK_OK;
     rule *c = pk_calloc(1, sizeof *c);
     if (!c) { pcre2_code_free(code); return PK_ENOMEM; }
     c->code = code;
@@ -919,6 +1064,7 @@ static pk_status combine_kind(ruleset *rs, rule_kind k)
     }
     c->minlen = UINT32_MAX;
     c->req = -1;
+    c->endc = -1;
     c->has_first = 1;
     for (uint32_t i = a; i < b; i++) {
         if (rs->rules[i].minlen < c->minlen) c->minlen = rs->rules[i].minlen;
@@ -980,6 +1126,7 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
         memset(rs->kind_first[k], 0, 32);
         memset(rs->kind_lead2[k], 0, sizeof rs->kind_lead2[k]);
         memset(rs->kind_lead3[k], 0, sizeof rs->kind_lead3[k]);
+        memset(rs->kind_lead4[k], 0, sizeof rs->kind_lead4[k]);
         rs->kind_has_first[k] = 1;
         rs->kind_has_lead[k] = kind_anchor[k] != 0;
         for (uint32_t i = rs->kind_start[k]; i < rs->kind_start[k + 1]; i++) {
@@ -989,6 +1136,7 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
             for (int b = 0; b < 64; b++) {
                 rs->kind_lead2[k][b] |= rs->rules[i].lead2[b];
                 rs->kind_lead3[k][b] |= rs->rules[i].lead3[b];
+                rs->kind_lead4[k][b] |= rs->rules[i].lead4[b];
             }
         }
         if (rs->kind_start[k] == rs->kind_start[k + 1]) rs->kind_has_lead[k] = 0;
@@ -1068,6 +1216,7 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
         if (!(r->first[c >> 3] & (1u << (c & 7)))) return 0;
     }
     if (r->req >= 0 && len - start <= 512 && !memchr(subj + start, r->req, len - start)) return 0;
+    if (r->endc >= 0 && (len == start || (uint8_t)subj[len - 1] != r->endc)) return 0;
 #ifdef PK_RULE_PROFILE
     unsigned long long t0 = __rdtsc();
 #endif
@@ -1077,7 +1226,7 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
     size_t idx = (size_t)(r - rs->rules) & 4095;
     prof_t[idx] += __rdtsc() - t0;
     prof_n[idx]++;
-    prof_name[idx] = r->name;
+    if (!prof_name[idx]) prof_name[idx] = strdup(r->name);
 #endif
     if (rc > 0) return 1;
     if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
@@ -1088,8 +1237,17 @@ int rules_match_upto(ruleset *rs, const rule *r, const char *subj, size_t len, s
 {
     if (start > len || len - start < r->minlen || start > limit) return 0;
     pcre2_set_offset_limit(rs->mctx_lim, limit);
+#ifdef PK_RULE_PROFILE
+    unsigned long long t0 = __rdtsc();
+#endif
     int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)subj, len, start, 0, rs->md, rs->mctx_lim)
                     : pcre2_match(r->code, (PCRE2_SPTR)subj, len, start, PCRE2_NO_UTF_CHECK, rs->md, rs->mctx_lim);
+#ifdef PK_RULE_PROFILE
+    size_t idx = (size_t)(r - rs->rules) & 4095;
+    prof_t[idx] += __rdtsc() - t0;
+    prof_n[idx]++;
+    if (!prof_name[idx]) prof_name[idx] = strdup(r->name);
+#endif
     if (rc > 0) return 1;
     if (rc != PCRE2_ERROR_NOMATCH && rc != PCRE2_ERROR_PARTIAL) rs->limit_hits++;
     return 0;
@@ -1128,6 +1286,22 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e)
     *e = ov[1];
 }
 
+/* Do the first two, three or four folded bytes of u start one of the leads? */
+static int lead_test(const uint64_t *l2, const uint64_t *l3, const uint64_t *l4, const uint8_t *u, size_t len)
+{
+    uint32_t w = (uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]];
+    uint32_t h = LIT_HASH(w) & 4095;
+    if ((l2[h >> 6] >> (h & 63)) & 1) return 1;
+    if (len < 3) return 0;
+    w = w << 8 | fold_tab[u[2]];
+    h = LIT_HASH(w) & 4095;
+    if ((l3[h >> 6] >> (h & 63)) & 1) return 1;
+    if (len < 4) return 0;
+    w = w << 8 | fold_tab[u[3]];
+    h = LIT_HASH(w) & 4095;
+    return (l4[h >> 6] >> (h & 63)) & 1;
+}
+
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out)
 {
     memset(out, 0, sizeof *out);
@@ -1141,6 +1315,7 @@ void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules
         for (int b = 0; b < 64; b++) {
             out->lead2[b] |= rs->kind_lead2[k][b];
             out->lead3[b] |= rs->kind_lead3[k][b];
+            out->lead4[b] |= rs->kind_lead4[k][b];
         }
     }
 }
@@ -1150,13 +1325,7 @@ int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
     if (!len) return 0;
     const uint8_t *u = (const uint8_t *)subj;
     if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
-    if (ls->has_lead && len >= 2) {
-        uint32_t h2 = LIT_HASH((uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]]) & 4095;
-        if ((ls->lead2[h2 >> 6] >> (h2 & 63)) & 1) return 1;
-        if (len < 3) return 0;
-        uint32_t h3 = LIT_HASH((uint32_t)fold_tab[u[0]] << 16 | (uint32_t)fold_tab[u[1]] << 8 | fold_tab[u[2]]) & 4095;
-        return (ls->lead3[h3 >> 6] >> (h3 & 63)) & 1;
-    }
+    if (ls->has_lead && len >= 2) return lead_test(ls->lead2, ls->lead3, ls->lead4, u, len);
     return 1;
 }
 
@@ -1169,16 +1338,9 @@ const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, 
         uint8_t c = (uint8_t)subj[0];
         if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return NULL;
     }
-    if (rs->kind_has_lead[k] && len >= 2) {
-        const uint8_t *u = (const uint8_t *)subj;
-        uint32_t h2 = LIT_HASH((uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]]) & 4095;
-        int ok = (rs->kind_lead2[k][h2 >> 6] >> (h2 & 63)) & 1;
-        if (!ok && len >= 3) {
-            uint32_t h3 = LIT_HASH((uint32_t)fold_tab[u[0]] << 16 | (uint32_t)fold_tab[u[1]] << 8 | fold_tab[u[2]]) & 4095;
-            ok = (rs->kind_lead3[k][h3 >> 6] >> (h3 & 63)) & 1;
-        }
-        if (!ok) return NULL;
-    }
+    if (rs->kind_has_lead[k] && len >= 2 &&
+        !lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
+        return NULL;
     if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!rules_match(rs, &r[i], subj, len, 0, 0)) continue;

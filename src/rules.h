@@ -58,6 +58,8 @@ typedef enum rule_kind {
     RK_OUTLINE_HEADING,   /* heading: a heading whose top-level bullets are agenda items */
     RK_TITLE_CONT,        /* line: a title line ending so that the title goes on ("... och") */
     RK_ABBREV,            /* word: an abbreviation whose period does not end a sentence */
+    RK_TEMPLATE,          /* line: a template's own label ("attSatser:") that introduces content; dropped */
+    RK_DEADLINE,          /* text before a date: the date is a deadline, not a meeting's */
     RK_COUNT
 } rule_kind;
 
@@ -78,14 +80,16 @@ typedef struct rule {
     int          line;
     int16_t      grp[G_COUNT];/* group number per rule_group, -1 when the pattern lacks it */
     int          keyed;       /* 1: its (?<key>...) group gave literal prefixes (see rules_scan) */
+    int          key_first;   /* the pattern starts with its key: a match starts where the key does */
     char        *pattern;     /* the pattern as compiled (macros expanded) */
     uint32_t     popts;       /* its PCRE2 options without the kind's anchoring */
     uint32_t     minlen;      /* shortest subject it can match */
     int          req;         /* a byte every match holds (PCRE2's last literal), or -1 */
+    int          endc;        /* whole-subject rules: the byte a match must end with, or -1 */
     int          has_first;   /* anchored rules: first[] holds the bytes a match can start with */
     uint8_t      first[32];
     int          lead_ok;     /* anchored rules that start with literals: hashes of their leads */
-    uint64_t     lead2[64], lead3[64];
+    uint64_t     lead2[64], lead3[64], lead4[64];
 } rule;
 
 enum {
@@ -111,11 +115,18 @@ typedef struct ruleset {
     uint32_t              *lit_list;          /* literal numbers, listed by the slots */
     uint32_t               lit_cap;           /* slots (a power of two) */
     uint64_t               lit_quad[1024];    /* bit set of a hash of their first four bytes */
+    uint64_t               lit_quad2[1024];   /* the same with a second hash */
     uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
+    uint64_t               lit_quad_mid[1024]; /* lit_quad of the literals that may start inside a word */
+    /* the vector scan (SSE2): usable when every word-initial literal starts with a letter and
+     * the others are few; their first two folded bytes (each or 0x20: a superset) */
+    int                    lit_simd;
+    int                    lit_nmid;
+    uint8_t                lit_mid[8][2];
     uint8_t   kind_first[RK_COUNT][32];       /* anchored kinds: bytes any of their rules can start with */
     uint8_t   kind_has_first[RK_COUNT];
-    uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64];   /* folded first 2/3 bytes, hashed */
+    uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64], kind_lead4[RK_COUNT][64];   /* folded leads, hashed */
     uint8_t   kind_has_lead[RK_COUNT];
     /* anchored kinds: all rules of the kind as one alternation (one call instead of one per rule);
      * NULL when the kind has one rule or its rules cannot be joined */
@@ -180,7 +191,7 @@ const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, 
  * subject that starts like subj (by first byte and lead); 1 when one might. */
 typedef struct rules_lead_set {
     uint8_t  first[32];
-    uint64_t lead2[64], lead3[64];
+    uint64_t lead2[64], lead3[64], lead4[64];
     int      has_first, has_lead;
 } rules_lead_set;
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out);

@@ -4,6 +4,7 @@
 #include "segment.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -78,6 +79,14 @@ struct segw {
     pk_buf    sblock, cbuf, bidx;
     uint32_t  sblock_docs, stored_docs;
     uint64_t  blks_off;
+    /* compression of stored blocks in a thread of its own (segw_async) */
+    int       async, cstarted, cstop, spend_full;
+    pthread_t cth;
+    pthread_mutex_t cmu;
+    pthread_cond_t  ccv;
+    pk_buf    spend;
+    uint32_t  spend_docs, spend_first;
+    pk_status cst;
     /* documents */
     pk_buf    docs, dgroup, dgrp, prev_path, prev_body;
     uint32_t  ndocs, group_docs, group_first;
@@ -100,7 +109,10 @@ struct segw {
     uint64_t  tcf;
     uint32_t *vals;
     size_t    valcap;
-    /* dictionary and forms */
+    /* dictionary and forms: blocks are built in dblk/fblk, then compressed into dict/form */
+    pk_buf    dblk, fblk, dfirst, ffirst;
+    z_stream  zk;
+    int       zk_ok;
     pk_buf    dict, didx, dprev;
     uint32_t  dict_in_block;
     uint64_t  post_written, pos_written;
@@ -130,15 +142,25 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     if (!w->dir) { pk_free(w); return PK_ENOMEM; }
     pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dgroup, &w->dgrp, &w->prev_path,
                       &w->prev_body, &w->key, &w->prev_key, &w->tdocs, &w->tpos, &w->tskip,
-                      &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev};
+                      &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev,
+                      &w->dblk, &w->fblk, &w->dfirst, &w->ffirst};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_init(bufs[i]);
+    buf_init(&w->spend);
     w->info.first_date = w->info.last_date = PK_NODATE;
-    w->z.zalloc = w->zd.zalloc = z_alloc;
-    w->z.zfree = w->zd.zfree = z_free;
+    w->z.zalloc = w->zd.zalloc = w->zk.zalloc = z_alloc;
+    w->z.zfree = w->zd.zfree = w->zk.zfree = z_free;
     if (deflateInit(&w->z, 6) != Z_OK) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->z_ok = 1;
     if (deflateInit(&w->zd, 9) != Z_OK) { deflateEnd(&w->z); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->zd_ok = 1;
+    if (deflateInit(&w->zk, 9) != Z_OK) {
+        deflateEnd(&w->z);
+        deflateEnd(&w->zd);
+        pk_free(w->dir);
+        pk_free(w);
+        return PK_ENOMEM;
+    }
+    w->zk_ok = 1;
     char *pix = seg_path(dir, id, "ix"), *ppos = seg_path(dir, id, "pos"), *psto = seg_path(dir, id, "sto");
     pk_status st = PK_ENOMEM;
     if (pix && ppos && psto) {
@@ -157,17 +179,23 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     return PK_OK;
 }
 
+static void stop_compressor(segw *w);
+
 void segw_abort(segw *w)
 {
     if (!w) return;
+    stop_compressor(w);
+    buf_free(&w->spend);
     ixfw_abort(w->ix);
     ixfw_abort(w->pos);
     ixfw_abort(w->sto);
     if (w->z_ok) deflateEnd(&w->z);
     if (w->zd_ok) deflateEnd(&w->zd);
+    if (w->zk_ok) deflateEnd(&w->zk);
     pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dgroup, &w->dgrp, &w->prev_path,
                       &w->prev_body, &w->key, &w->prev_key, &w->tdocs, &w->tpos, &w->tskip,
-                      &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev};
+                      &w->dict, &w->didx, &w->dprev, &w->form, &w->fidx, &w->fprev,
+                      &w->dblk, &w->fblk, &w->dfirst, &w->ffirst};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_free(bufs[i]);
     pk_free(w->per);
     pk_free(w->bpos);
@@ -188,42 +216,120 @@ static void unlink_segment(const char *dir, uint64_t id)
 
 size_t segw_mem(const segw *w)
 {
-    return w->sblock.cap + w->cbuf.cap + w->bidx.cap + w->docs.cap + w->dgroup.cap + w->dgrp.cap +
+    return w->sblock.cap * 2 + (w->async ? SEG_STORE_BLOCK * 2 : w->cbuf.cap) + w->docs.cap + w->dgroup.cap + w->dgrp.cap +
            w->tdocs.cap + w->tpos.cap + w->tskip.cap + w->dict.cap + w->didx.cap + w->form.cap +
-           w->fidx.cap + w->bposcap * 4 + w->valcap * 4 + w->capper * sizeof(period);
+           w->fidx.cap + w->dblk.cap + w->fblk.cap + w->bposcap * 4 + w->valcap * 4 + w->capper * sizeof(period);
 }
 
 /* ---- stored ---- */
 
-static void put_bidx(segw *w, uint32_t first, uint32_t ndocs, uint64_t off, size_t clen, size_t ulen)
+static pk_status put_bidx(segw *w, uint32_t first, uint32_t ndocs, uint64_t off, size_t clen, size_t ulen)
 {
-    if (clen > UINT32_MAX || ulen > UINT32_MAX) { w_fail(w, PK_ELIMIT, "stored block over 4 GiB"); return; }
+    if (clen > UINT32_MAX || ulen > UINT32_MAX) return PK_ELIMIT;
     buf_put_u32le(&w->bidx, first);
     buf_put_u32le(&w->bidx, ndocs);
     buf_put_u64le(&w->bidx, off);
     buf_put_u32le(&w->bidx, (uint32_t)clen);
     buf_put_u32le(&w->bidx, (uint32_t)ulen);
-    if (w->bidx.err) w_oom(w);
+    return w->bidx.err ? PK_ENOMEM : PK_OK;
+}
+
+/* Compress one stored block and append it to the .sto file and its index. */
+static pk_status compress_block(segw *w, const pk_buf *blk, uint32_t first, uint32_t ndocs)
+{
+    if (blk->err) return PK_ENOMEM;
+    uLong bound = deflateBound(&w->z, (uLong)blk->n);
+    w->cbuf.n = 0;
+    if (buf_reserve(&w->cbuf, bound)) return PK_ENOMEM;
+    deflateReset(&w->z);
+    w->z.next_in = blk->p;
+    w->z.avail_in = (uInt)blk->n;
+    w->z.next_out = w->cbuf.p;
+    w->z.avail_out = (uInt)bound;
+    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) return PK_EIO;
+    size_t clen = bound - w->z.avail_out;
+    pk_status st = put_bidx(w, first, ndocs, w->blks_off, clen, blk->n);
+    if (st) return st;
+    ixfw_write(w->sto, w->cbuf.p, clen);
+    w->blks_off += clen;
+    return PK_OK;
+}
+
+static const char *store_error(pk_status st)
+{
+    return st == PK_ENOMEM ? "out of memory" : st == PK_ELIMIT ? "stored block over 4 GiB" : "compression failed";
+}
+
+static void *compressor_main(void *arg)
+{
+    segw *w = arg;
+    pthread_mutex_lock(&w->cmu);
+    for (;;) {
+        while (!w->spend_full && !w->cstop) pthread_cond_wait(&w->ccv, &w->cmu);
+        if (!w->spend_full) break;
+        pthread_mutex_unlock(&w->cmu);
+        pk_status st = w->cst ? PK_OK : compress_block(w, &w->spend, w->spend_first, w->spend_docs);
+        pthread_mutex_lock(&w->cmu);
+        if (st && !w->cst) w->cst = st;
+        w->spend.n = 0;
+        w->spend_full = 0;
+        pthread_cond_broadcast(&w->ccv);
+    }
+    pthread_mutex_unlock(&w->cmu);
+    return NULL;
+}
+
+static void stop_compressor(segw *w)
+{
+    if (!w->cstarted) return;
+    pthread_mutex_lock(&w->cmu);
+    w->cstop = 1;
+    pthread_cond_broadcast(&w->ccv);
+    pthread_mutex_unlock(&w->cmu);
+    pthread_join(w->cth, NULL);
+    pthread_cond_destroy(&w->ccv);
+    pthread_mutex_destroy(&w->cmu);
+    w->cstarted = 0;
+    w->async = 0;
+    if (w->cst) w_fail(w, w->cst, store_error(w->cst));
+}
+
+void segw_async(segw *w)
+{
+    if (w->cstarted || w->stored_docs) return;
+    if (pthread_mutex_init(&w->cmu, NULL) != 0) return;
+    if (pthread_cond_init(&w->ccv, NULL) != 0) { pthread_mutex_destroy(&w->cmu); return; }
+    if (pthread_create(&w->cth, NULL, compressor_main, w) != 0) {
+        pthread_cond_destroy(&w->ccv);
+        pthread_mutex_destroy(&w->cmu);
+        return;
+    }
+    w->cstarted = 1;
+    w->async = 1;
 }
 
 static void flush_sblock(segw *w)
 {
     if (w->sblock_docs == 0 || w->st) return;
-    if (w->sblock.err) { w_oom(w); return; }
-    uLong bound = deflateBound(&w->z, (uLong)w->sblock.n);
-    w->cbuf.n = 0;
-    if (buf_reserve(&w->cbuf, bound)) { w_oom(w); return; }
-    deflateReset(&w->z);
-    w->z.next_in = w->sblock.p;
-    w->z.avail_in = (uInt)w->sblock.n;
-    w->z.next_out = w->cbuf.p;
-    w->z.avail_out = (uInt)bound;
-    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) { w_fail(w, PK_EIO, "compression failed"); return; }
-    size_t clen = bound - w->z.avail_out;
-    put_bidx(w, w->stored_docs - w->sblock_docs, w->sblock_docs, w->blks_off, clen, w->sblock.n);
-    ixfw_write(w->sto, w->cbuf.p, clen);
-    w->blks_off += clen;
+    uint32_t first = w->stored_docs - w->sblock_docs;
+    if (!w->async) {
+        pk_status st = compress_block(w, &w->sblock, first, w->sblock_docs);
+        if (st) { w_fail(w, st, store_error(st)); return; }
+    } else {
+        /* hand the block to the compressor and keep filling the other buffer */
+        pthread_mutex_lock(&w->cmu);
+        while (w->spend_full) pthread_cond_wait(&w->ccv, &w->cmu);
+        pk_buf t = w->spend;
+        w->spend = w->sblock;
+        w->sblock = t;
+        w->spend_first = first;
+        w->spend_docs = w->sblock_docs;
+        w->spend_full = 1;
+        pthread_cond_broadcast(&w->ccv);
+        pthread_mutex_unlock(&w->cmu);
+    }
     w->sblock.n = 0;
+    w->sblock.err = 0;
     w->sblock_docs = 0;
 }
 
@@ -245,7 +351,9 @@ void segw_store_block(segw *w, const uint8_t *c, size_t clen, uint32_t ulen, uin
 {
     if (w->st) return;
     flush_sblock(w);
-    put_bidx(w, w->stored_docs, ndocs, w->blks_off, clen, ulen);
+    stop_compressor(w);
+    pk_status st = put_bidx(w, w->stored_docs, ndocs, w->blks_off, clen, ulen);
+    if (st) { w_fail(w, st, store_error(st)); return; }
     ixfw_write(w->sto, c, clen);
     w->blks_off += clen;
     w->stored_docs += ndocs;
@@ -380,6 +488,28 @@ static uint32_t *vals_need(segw *w, size_t n)
     return v;
 }
 
+/* Compress the open dictionary or forms block into out and index it: first key, offset, size. */
+static void close_kblock(segw *w, pk_buf *blk, pk_buf *out, pk_buf *idx, const pk_buf *first)
+{
+    if (blk->n == 0 || w->st) return;
+    if (blk->err) { w_oom(w); return; }
+    uLong bound = deflateBound(&w->zk, (uLong)blk->n);
+    if (buf_reserve(out, bound)) { w_oom(w); return; }
+    deflateReset(&w->zk);
+    w->zk.next_in = blk->p;
+    w->zk.avail_in = (uInt)blk->n;
+    w->zk.next_out = out->p + out->n;
+    w->zk.avail_out = (uInt)bound;
+    if (deflate(&w->zk, Z_FINISH) != Z_STREAM_END) { w_fail(w, PK_EIO, "compression failed"); return; }
+    buf_put_varint(idx, first->n);
+    buf_put(idx, first->p, first->n);
+    buf_put_varint(idx, out->n);
+    buf_put_varint(idx, blk->n);
+    out->n += bound - w->zk.avail_out;
+    if (idx->err) w_oom(w);
+    blk->n = 0;
+}
+
 void segw_term_begin(segw *w, const uint8_t *key, size_t n)
 {
     if (w->st) return;
@@ -493,30 +623,33 @@ void segw_term_end(segw *w)
     /* dictionary entry */
     const uint8_t *key = w->key.p;
     size_t kn = w->key.n;
+    pk_buf *db = &w->dblk;
     if (w->dict_in_block == 0) {
-        buf_put_varint(&w->didx, kn);
-        buf_put(&w->didx, key, kn);
-        buf_put_varint(&w->didx, w->dict.n);
-        buf_put_varint(&w->dict, w->post_written);
-        buf_put_varint(&w->dict, w->pos_written);
+        w->dfirst.n = 0;
+        buf_put(&w->dfirst, key, kn);
+        buf_put_varint(db, w->post_written);
+        buf_put_varint(db, w->pos_written);
         w->dprev.n = 0;
         w->info.dict_blocks++;
     }
     size_t sh = common_prefix(w->dprev.p ? w->dprev.p : key, w->dprev.n, key, kn);
-    buf_put_varint(&w->dict, sh);
-    buf_put_varint(&w->dict, kn - sh);
-    buf_put(&w->dict, key + sh, kn - sh);
-    buf_put_varint(&w->dict, (uint64_t)(w->tdf - 1) << 1 | (w->tcf != w->tdf));
-    if (w->tcf != w->tdf) buf_put_varint(&w->dict, w->tcf - w->tdf - 1);
-    buf_put_varint(&w->dict, post_len);
-    buf_put_varint(&w->dict, w->tpos.n);
+    buf_put_varint(db, sh);
+    buf_put_varint(db, kn - sh);
+    buf_put(db, key + sh, kn - sh);
+    buf_put_varint(db, (uint64_t)(w->tdf - 1) << 1 | (w->tcf != w->tdf));
+    if (w->tcf != w->tdf) buf_put_varint(db, w->tcf - w->tdf - 1);
+    buf_put_varint(db, post_len);
+    buf_put_varint(db, w->tpos.n);
     w->dprev.n = 0;
     buf_put(&w->dprev, key, kn);
     w->prev_key.n = 0;
     buf_put(&w->prev_key, key, kn);
     w->have_prev_key = 1;
-    if (w->dict.err || w->didx.err || w->dprev.err || w->prev_key.err) { w_oom(w); return; }
-    if (++w->dict_in_block == SEG_DICT_BLOCK) w->dict_in_block = 0;
+    if (db->err || w->dfirst.err || w->dprev.err || w->prev_key.err) { w_oom(w); return; }
+    if (++w->dict_in_block == SEG_DICT_BLOCK) {
+        w->dict_in_block = 0;
+        close_kblock(w, db, &w->dict, &w->didx, &w->dfirst);
+    }
     w->post_written += post_len;
     w->pos_written += w->tpos.n;
     w->info.nterms++;
@@ -533,28 +666,31 @@ void segw_form(segw *w, const uint8_t *norm, size_t nn, const uint8_t *stem, siz
         w_fail(w, PK_EINVAL, "forms out of order");
         return;
     }
+    pk_buf *fb = &w->fblk;
     if (w->form_in_block == 0) {
-        buf_put_varint(&w->fidx, nn);
-        buf_put(&w->fidx, norm, nn);
-        buf_put_varint(&w->fidx, w->form.n);
+        w->ffirst.n = 0;
+        buf_put(&w->ffirst, norm, nn);
         w->fprev.n = 0;
         w->info.form_blocks++;
     }
     size_t sh = common_prefix(w->fprev.p ? w->fprev.p : norm, w->fprev.n, norm, nn);
-    buf_put_varint(&w->form, sh);
-    buf_put_varint(&w->form, nn - sh);
-    buf_put(&w->form, norm + sh, nn - sh);
+    buf_put_varint(fb, sh);
+    buf_put_varint(fb, nn - sh);
+    buf_put(fb, norm + sh, nn - sh);
     size_t ss = common_prefix(norm, nn, stem, sn);
-    buf_put_varint(&w->form, (uint64_t)(nn - ss) << 3 | (uint64_t)(sn > ss) << 2 | (flags & 3));
+    buf_put_varint(fb, (uint64_t)(nn - ss) << 3 | (uint64_t)(sn > ss) << 2 | (flags & 3));
     if (sn > ss) {
-        buf_put_varint(&w->form, sn - ss);
-        buf_put(&w->form, stem + ss, sn - ss);
+        buf_put_varint(fb, sn - ss);
+        buf_put(fb, stem + ss, sn - ss);
     }
     w->fprev.n = 0;
     buf_put(&w->fprev, norm, nn);
     w->have_prev_form = 1;
-    if (w->form.err || w->fidx.err || w->fprev.err) { w_oom(w); return; }
-    if (++w->form_in_block == SEG_FORM_BLOCK) w->form_in_block = 0;
+    if (fb->err || w->ffirst.err || w->fprev.err) { w_oom(w); return; }
+    if (++w->form_in_block == SEG_FORM_BLOCK) {
+        w->form_in_block = 0;
+        close_kblock(w, fb, &w->form, &w->fidx, &w->ffirst);
+    }
     w->info.nforms++;
 }
 
@@ -569,7 +705,10 @@ pk_status segw_finish(segw *w, seg_info *info)
 {
     if (w->in_term) w_fail(w, PK_EINVAL, "term left open");
     flush_sblock(w);
+    stop_compressor(w);
     flush_dgroup(w);
+    close_kblock(w, &w->dblk, &w->dict, &w->didx, &w->dfirst);
+    close_kblock(w, &w->fblk, &w->form, &w->fidx, &w->ffirst);
     if (w->st == PK_OK && w->stored_docs != w->ndocs) w_fail(w, PK_EINVAL, "stored documents and table disagree");
     if (w->st == PK_OK && w->ndocs == 0) w_fail(w, PK_EINVAL, "empty segment");
     if (w->st) { pk_status st = w->st; segw_abort(w); return st; }
@@ -669,7 +808,11 @@ struct segr {
     pk_buf    gbuf, gstr;
     uint64_t *dblk_off, *fblk_off;
     const uint8_t **dblk_key, **fblk_key;
-    uint32_t *dblk_klen, *fblk_klen;
+    uint32_t *dblk_klen, *fblk_klen, *dblk_ulen, *fblk_ulen;
+    /* the last inflated dictionary and forms blocks */
+    pk_buf    dcache, fcache;
+    uint32_t  dcache_b, fcache_b;
+    int       dcache_ok, fcache_ok;
     uint8_t  *delmap;
     uint32_t  ndeleted;
     pk_buf    path, body;
@@ -713,6 +856,10 @@ void segr_close(segr *s)
     pk_free(s->fblk_key);
     pk_free(s->dblk_klen);
     pk_free(s->fblk_klen);
+    pk_free(s->dblk_ulen);
+    pk_free(s->fblk_ulen);
+    buf_free(&s->dcache);
+    buf_free(&s->fcache);
     pk_free(s->delmap);
     buf_free(&s->path);
     buf_free(&s->body);
@@ -727,19 +874,23 @@ static pk_status get_sec(segr *s, ixf *f, uint32_t tag, span *sp)
     return ixf_section_get(f, tag, &sp->p, &sp->n);
 }
 
-/* Load a sparse block index (DIDX or FIDX): nblk entries of key and block offset. */
+#define KBLOCK_MAX (1u << 20)   /* largest uncompressed dictionary or forms block accepted */
+
+/* Load a sparse block index (DIDX or FIDX): per block the first key, the offset of the compressed
+ * block in data and its uncompressed size. */
 static pk_status load_index(segr *s, span idx, span data, uint32_t nblk, uint64_t **off,
-                            const uint8_t ***key, uint32_t **klen)
+                            const uint8_t ***key, uint32_t **klen, uint32_t **ulen)
 {
     pk_status st = ixf_need(s->ix, idx.p, idx.n);
     if (st) return st;
     *off = pk_calloc(nblk ? nblk : 1, sizeof **off);
     *key = pk_calloc(nblk ? nblk : 1, sizeof **key);
     *klen = pk_calloc(nblk ? nblk : 1, sizeof **klen);
-    if (!*off || !*key || !*klen) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+    *ulen = pk_calloc(nblk ? nblk : 1, sizeof **ulen);
+    if (!*off || !*key || !*klen || !*ulen) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
     const uint8_t *p = idx.p, *e = idx.p + idx.n;
     for (uint32_t b = 0; b < nblk; b++) {
-        uint64_t kn, o;
+        uint64_t kn, o, u;
         if (get_varint(&p, e, &kn) || kn == 0 || kn > IX_MAX_KEY || kn > (uint64_t)(e - p))
             return bad(s, s->ix, p, "bad key in a block index");
         (*key)[b] = p;
@@ -747,11 +898,50 @@ static pk_status load_index(segr *s, span idx, span data, uint32_t nblk, uint64_
         p += kn;
         if (get_varint(&p, e, &o) || o >= data.n || (b == 0 && o != 0) || (b > 0 && o <= (*off)[b - 1]))
             return bad(s, s->ix, p, "bad block offset in a block index");
+        if (get_varint(&p, e, &u) || u == 0 || u > KBLOCK_MAX) return bad(s, s->ix, p, "bad block size in a block index");
         if (b > 0 && key_cmp((*key)[b - 1], (*klen)[b - 1], (*key)[b], (*klen)[b]) >= 0)
             return bad(s, s->ix, (*key)[b], "block index keys out of order");
         (*off)[b] = o;
+        (*ulen)[b] = (uint32_t)u;
     }
     if (p != e) return bad(s, s->ix, p, "trailing bytes in a block index");
+    if (nblk == 0 && data.n != 0) return bad(s, s->ix, data.p, "blocks without an index");
+    return PK_OK;
+}
+
+/* Inflate block b of a dictionary-like section into cache (unless it is there already). */
+static pk_status kblock_get(segr *s, span data, const uint64_t *off, const uint32_t *ulen, uint32_t nblk,
+                            uint32_t b, pk_buf *cache, uint32_t *cache_b, int *cache_ok,
+                            const uint8_t **p, const uint8_t **e)
+{
+    uint64_t a = off[b], z = b + 1 < nblk ? off[b + 1] : data.n;
+    const uint8_t *c = data.p + a;
+    if (!(*cache_ok && *cache_b == b)) {
+        *cache_ok = 0;
+        pk_status st = ixf_need(s->ix, c, (size_t)(z - a));
+        if (st) return st;
+        cache->n = 0;
+        if (buf_reserve(cache, ulen[b])) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+        z_stream zs;
+        memset(&zs, 0, sizeof zs);
+        zs.zalloc = z_alloc;
+        zs.zfree = z_free;
+        if (inflateInit(&zs) != Z_OK) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+        zs.next_in = (Bytef *)c;
+        zs.avail_in = (uInt)(z - a);
+        zs.next_out = cache->p;
+        zs.avail_out = ulen[b];
+        int r = inflate(&zs, Z_FINISH);
+        size_t got = ulen[b] - zs.avail_out, left = zs.avail_in;
+        inflateEnd(&zs);
+        if (r != Z_STREAM_END || got != ulen[b] || left != 0)
+            return bad(s, s->ix, c, "block does not decompress to its recorded size");
+        cache->n = ulen[b];
+        *cache_b = b;
+        *cache_ok = 1;
+    }
+    *p = cache->p;
+    *e = cache->p + cache->n;
     return PK_OK;
 }
 
@@ -875,6 +1065,8 @@ pk_status segr_open(const char *dir, uint64_t id, const char *identity, uint64_t
     buf_init(&s->cache);
     buf_init(&s->gbuf);
     buf_init(&s->gstr);
+    buf_init(&s->dcache);
+    buf_init(&s->fcache);
     char *pix = seg_path(dir, id, "ix"), *ppos = seg_path(dir, id, "pos"), *psto = seg_path(dir, id, "sto");
     pk_status st = PK_ENOMEM;
     if (pix && ppos && psto) {
@@ -900,8 +1092,8 @@ pk_status segr_open(const char *dir, uint64_t id, const char *identity, uint64_t
             st = get_sec(s, secs[i].f, secs[i].tag, secs[i].sp);
     }
     if (!st) st = load_meta(s);
-    if (!st) st = load_index(s, s->didx, s->dict, s->info.dict_blocks, &s->dblk_off, &s->dblk_key, &s->dblk_klen);
-    if (!st) st = load_index(s, s->fidx, s->form, s->info.form_blocks, &s->fblk_off, &s->fblk_key, &s->fblk_klen);
+    if (!st) st = load_index(s, s->didx, s->dict, s->info.dict_blocks, &s->dblk_off, &s->dblk_key, &s->dblk_klen, &s->dblk_ulen);
+    if (!st) st = load_index(s, s->fidx, s->form, s->info.form_blocks, &s->fblk_off, &s->fblk_key, &s->fblk_klen, &s->fblk_ulen);
     if (!st && del_gen) st = load_del(s, dir, identity, del_gen);
     s->del_gen = del_gen;
     if (st) {
@@ -1150,34 +1342,28 @@ corrupt:
 
 /* ---- dictionary ---- */
 
-static pk_status dblock_open(segr *s, uint32_t b, const uint8_t **p, const uint8_t **e,
-                             uint64_t *post_off, uint64_t *pos_off)
+static pk_status dblock_get(segr *s, uint32_t b, const uint8_t **p, const uint8_t **e)
 {
-    uint64_t a = s->dblk_off[b], z = b + 1 < s->info.dict_blocks ? s->dblk_off[b + 1] : s->dict.n;
-    *p = s->dict.p + a;
-    *e = s->dict.p + z;
-    pk_status st = ixf_need(s->ix, *p, (size_t)(z - a));
-    if (st) return st;
-    if (get_varint(p, *e, post_off) || get_varint(p, *e, pos_off))
-        return bad(s, s->ix, *p, "bad dictionary block header");
-    return PK_OK;
+    return kblock_get(s, s->dict, s->dblk_off, s->dblk_ulen, s->info.dict_blocks, b, &s->dcache, &s->dcache_b,
+                      &s->dcache_ok, p, e);
 }
 
-/* Decode the next dictionary entry into *t (t->key holds the previous key on entry). */
+/* Decode the next dictionary entry into *t (t->key holds the previous key on entry); at names the
+ * block in the file for messages. */
 static pk_status dentry(segr *s, const uint8_t **pp, const uint8_t *e, int first, seg_term *t,
-                        uint64_t *post_next, uint64_t *pos_next)
+                        uint64_t *post_next, uint64_t *pos_next, const uint8_t *at)
 {
     const uint8_t *p = *pp;
     uint64_t sh, sn, a, cx = 0, pl, ql;
     if (get_varint(&p, e, &sh) || get_varint(&p, e, &sn) || (first && sh != 0) || sh > t->key_len ||
         sh + sn > IX_MAX_KEY || sh + sn == 0 || sn > (uint64_t)(e - p))
-        return bad(s, s->ix, *pp, "bad dictionary entry key");
+        return bad(s, s->ix, at, "bad dictionary entry key");
     memcpy(t->key + sh, p, (size_t)sn);
     t->key_len = (uint32_t)(sh + sn);
     p += sn;
     if (get_varint(&p, e, &a) || ((a & 1) && get_varint(&p, e, &cx)) || get_varint(&p, e, &pl) ||
         get_varint(&p, e, &ql) || (a >> 1) >= s->info.ndocs || cx > UINT64_MAX / 2)
-        return bad(s, s->ix, *pp, "bad dictionary entry counts");
+        return bad(s, s->ix, at, "bad dictionary entry counts");
     t->df = (uint32_t)(a >> 1) + 1;
     t->cf = t->df + ((a & 1) ? cx + 1 : 0);
     t->post_off = *post_next;
@@ -1186,7 +1372,7 @@ static pk_status dentry(segr *s, const uint8_t **pp, const uint8_t *e, int first
     t->pos_len = ql;
     if (t->post_off > s->post.n || pl > s->post.n - t->post_off || t->pos_off > s->posi.n ||
         ql > s->posi.n - t->pos_off)
-        return bad(s, s->ix, *pp, "dictionary entry points outside the postings");
+        return bad(s, s->ix, at, "dictionary entry points outside the postings");
     *post_next += pl;
     *pos_next += ql;
     *pp = p;
@@ -1211,25 +1397,39 @@ static uint32_t find_block(const uint8_t *const *keys, const uint32_t *klen, uin
     return lo;
 }
 
+/* Position the iterator at the start of block b. */
+static int titer_block(seg_titer *it, uint32_t b)
+{
+    segr *s = it->s;
+    const uint8_t *p, *e;
+    pk_status st = dblock_get(s, b, &p, &e);
+    if (st) return it->err = st, -1;
+    const uint8_t *q = p;
+    if (get_varint(&q, e, &it->post_next) || get_varint(&q, e, &it->pos_next))
+        return it->err = bad(s, s->ix, s->dict.p + s->dblk_off[b], "bad dictionary block header"), -1;
+    it->blk = b;
+    it->idx = 0;
+    it->in_blk = dblock_terms(s, b);
+    it->off = (uint32_t)(q - p);
+    return 0;
+}
+
 static int titer_step(seg_titer *it)
 {
     segr *s = it->s;
     if (it->done) return 0;
-    int first = 0;
     if (it->idx == it->in_blk) {
         if (it->blk + 1 >= s->info.dict_blocks) { it->done = 1; return 0; }
-        it->blk++;
-        if (dblock_open(s, it->blk, &it->p, &it->end, &it->post_next, &it->pos_next)) return -1;
-        it->idx = 0;
-        it->in_blk = dblock_terms(s, it->blk);
-        first = 1;
-    } else {
-        first = it->idx == 0;
+        if (titer_block(it, it->blk + 1)) return -1;
     }
-    if (dentry(s, &it->p, it->end, first, &it->t, &it->post_next, &it->pos_next)) return -1;
+    const uint8_t *p, *e;
+    pk_status st = dblock_get(s, it->blk, &p, &e);
+    if (st) return it->err = st, -1;
+    const uint8_t *q = p + it->off, *at = s->dict.p + s->dblk_off[it->blk];
+    if ((st = dentry(s, &q, e, it->idx == 0, &it->t, &it->post_next, &it->pos_next, at))) return it->err = st, -1;
+    it->off = (uint32_t)(q - p);
     it->idx++;
-    if (it->idx == it->in_blk && it->p != it->end)
-        return bad(s, s->ix, it->p, "trailing bytes in a dictionary block"), -1;
+    if (it->idx == it->in_blk && q != e) return it->err = bad(s, s->ix, at, "trailing bytes in a dictionary block"), -1;
     return 1;
 }
 
@@ -1239,14 +1439,10 @@ pk_status segr_terms_from(segr *s, const uint8_t *start, size_t n, seg_titer *it
     it->s = s;
     if (s->info.dict_blocks == 0) { it->done = 1; return PK_OK; }
     uint32_t b = n ? find_block(s->dblk_key, s->dblk_klen, s->info.dict_blocks, start, n) : 0;
-    pk_status st = dblock_open(s, b, &it->p, &it->end, &it->post_next, &it->pos_next);
-    if (st) return st;
-    it->blk = b;
-    it->idx = 0;
-    it->in_blk = dblock_terms(s, b);
+    if (titer_block(it, b)) return it->err;
     for (;;) {
         int r = titer_step(it);
-        if (r < 0) return PK_ECORRUPT;
+        if (r < 0) return it->err;
         if (r == 0) return PK_OK;
         if (key_cmp(it->t.key, it->t.key_len, start, n) >= 0) { it->pending = 1; return PK_OK; }
     }
@@ -1279,51 +1475,48 @@ static uint32_t fblock_forms(const segr *s, uint32_t b)
     return left < SEG_FORM_BLOCK ? (uint32_t)left : SEG_FORM_BLOCK;
 }
 
-static pk_status fblock_open(segr *s, uint32_t b, const uint8_t **p, const uint8_t **e)
+static pk_status fblock_get(segr *s, uint32_t b, const uint8_t **p, const uint8_t **e)
 {
-    uint64_t a = s->fblk_off[b], z = b + 1 < s->info.form_blocks ? s->fblk_off[b + 1] : s->form.n;
-    *p = s->form.p + a;
-    *e = s->form.p + z;
-    return ixf_need(s->ix, *p, (size_t)(z - a));
+    return kblock_get(s, s->form, s->fblk_off, s->fblk_ulen, s->info.form_blocks, b, &s->fcache, &s->fcache_b,
+                      &s->fcache_ok, p, e);
 }
 
 static int fiter_step(seg_fiter *it)
 {
     segr *s = it->s;
     if (it->done) return 0;
-    int first;
     if (it->idx == it->in_blk) {
         if (it->blk + 1 >= s->info.form_blocks) { it->done = 1; return 0; }
         it->blk++;
-        if (fblock_open(s, it->blk, &it->p, &it->end)) return -1;
         it->idx = 0;
+        it->off = 0;
         it->in_blk = fblock_forms(s, it->blk);
-        first = 1;
-    } else {
-        first = it->idx == 0;
     }
-    const uint8_t *p = it->p, *e = it->end;
+    const uint8_t *base, *e;
+    pk_status st = fblock_get(s, it->blk, &base, &e);
+    if (st) return it->err = st, -1;
+    const uint8_t *p = base + it->off, *at = s->form.p + s->fblk_off[it->blk];
+    int first = it->idx == 0;
     seg_form *f = &it->f;
     uint64_t sh, sn, x, sx = 0;
     if (get_varint(&p, e, &sh) || get_varint(&p, e, &sn) || (first && sh) || sh > f->norm_len ||
         sh + sn > IX_MAX_KEY || sh + sn == 0 || sn > (uint64_t)(e - p))
-        return bad(s, s->ix, it->p, "bad form entry"), -1;
+        return it->err = bad(s, s->ix, at, "bad form entry"), -1;
     memcpy(f->norm + sh, p, (size_t)sn);
     f->norm_len = (uint32_t)(sh + sn);
     p += sn;
     if (get_varint(&p, e, &x) || (x >> 3) > f->norm_len || ((x & 4) && (get_varint(&p, e, &sx) || sx == 0)))
-        return bad(s, s->ix, it->p, "bad form entry"), -1;
+        return it->err = bad(s, s->ix, at, "bad form entry"), -1;
     uint64_t ss = f->norm_len - (x >> 3);
-    if (ss + sx > IX_MAX_KEY || sx > (uint64_t)(e - p)) return bad(s, s->ix, it->p, "bad form entry"), -1;
+    if (ss + sx > IX_MAX_KEY || sx > (uint64_t)(e - p)) return it->err = bad(s, s->ix, at, "bad form entry"), -1;
     f->flags = (uint32_t)(x & 3);
     memcpy(f->stem, f->norm, (size_t)ss);
     memcpy(f->stem + ss, p, (size_t)sx);
     f->stem_len = (uint32_t)(ss + sx);
     p += sx;
-    it->p = p;
+    it->off = (uint32_t)(p - base);
     it->idx++;
-    if (it->idx == it->in_blk && it->p != it->end)
-        return bad(s, s->ix, it->p, "trailing bytes in a forms block"), -1;
+    if (it->idx == it->in_blk && p != e) return it->err = bad(s, s->ix, at, "trailing bytes in a forms block"), -1;
     return 1;
 }
 
@@ -1333,13 +1526,11 @@ pk_status segr_forms_from(segr *s, const uint8_t *start, size_t n, seg_fiter *it
     it->s = s;
     if (s->info.form_blocks == 0) { it->done = 1; return PK_OK; }
     uint32_t b = n ? find_block(s->fblk_key, s->fblk_klen, s->info.form_blocks, start, n) : 0;
-    pk_status st = fblock_open(s, b, &it->p, &it->end);
-    if (st) return st;
     it->blk = b;
     it->in_blk = fblock_forms(s, b);
     for (;;) {
         int r = fiter_step(it);
-        if (r < 0) return PK_ECORRUPT;
+        if (r < 0) return it->err;
         if (r == 0) return PK_OK;
         if (key_cmp(it->f.norm, it->f.norm_len, start, n) >= 0) { it->pending = 1; return PK_OK; }
     }
@@ -1668,13 +1859,14 @@ static pk_status verify_terms(segr *s, const uint32_t *ntok)
     memset(&p, 0, sizeof p);
     for (;;) {
         int r = segr_terms_next(&it);
-        if (r < 0) { st = PK_ECORRUPT; break; }
+        if (r < 0) { st = it.err; break; }
         if (r == 0) break;
         const seg_term *t = &it.t;
         if (count % SEG_DICT_BLOCK == 0) {
             uint32_t b = (uint32_t)(count / SEG_DICT_BLOCK);
-            const uint8_t *hp = s->dict.p + s->dblk_off[b], *he = s->dict.p + s->dict.n;
+            const uint8_t *hp, *he;
             uint64_t po, qo;
+            if ((st = dblock_get(s, b, &hp, &he))) break;
             if (get_varint(&hp, he, &po) || get_varint(&hp, he, &qo) || po != post_run || qo != pos_run) {
                 st = bad(s, s->ix, s->dict.p + s->dblk_off[b], "dictionary block offsets disagree with the postings");
                 break;
@@ -1685,14 +1877,14 @@ static pk_status verify_terms(segr *s, const uint32_t *ntok)
             }
         }
         if (count && key_cmp(prev, prev_len, t->key, t->key_len) >= 0) {
-            st = bad(s, s->ix, it.p, "dictionary terms out of order");
+            st = bad(s, s->ix, s->dict.p + s->dblk_off[it.blk], "dictionary terms out of order");
             break;
         }
         memcpy(prev, t->key, t->key_len);
         prev_len = t->key_len;
         count++;
         if (t->key[0] == IX_PART_MARK) {
-            if (t->key_len < 2) { st = bad(s, s->ix, it.p, "empty part term"); break; }
+            if (t->key_len < 2) { st = bad(s, s->ix, s->dict.p + s->dblk_off[it.blk], "empty part term"); break; }
             parts++;
         }
         post_run += t->post_len;
@@ -1741,7 +1933,7 @@ static pk_status verify_forms(segr *s)
     uint64_t count = 0;
     for (;;) {
         int r = segr_forms_next(&it);
-        if (r < 0) return PK_ECORRUPT;
+        if (r < 0) return it.err;
         if (r == 0) break;
         if (count % SEG_FORM_BLOCK == 0) {
             uint32_t b = (uint32_t)(count / SEG_FORM_BLOCK);
@@ -1749,7 +1941,7 @@ static pk_status verify_forms(segr *s)
                 return bad(s, s->ix, s->fblk_key[b], "forms index key disagrees with its block");
         }
         if (count && key_cmp(prev, prev_len, it.f.norm, it.f.norm_len) >= 0)
-            return bad(s, s->ix, it.p, "forms out of order");
+            return bad(s, s->ix, s->form.p + s->fblk_off[it.blk], "forms out of order");
         memcpy(prev, it.f.norm, it.f.norm_len);
         prev_len = it.f.norm_len;
         count++;

@@ -24,8 +24,8 @@
 #define SEC_BIDX IXF_TAG('B', 'I', 'D', 'X')
 #define SEC_DBIT IXF_TAG('D', 'B', 'I', 'T')
 
-#define SEG_DICT_BLOCK   32         /* terms per dictionary block */
-#define SEG_FORM_BLOCK   32         /* forms per forms block */
+#define SEG_DICT_BLOCK   128        /* terms per dictionary block (compressed) */
+#define SEG_FORM_BLOCK   128        /* forms per forms block (compressed) */
 #define SEG_DOC_GROUP    64         /* documents per compressed group of document entries */
 #define SEG_DGRP_REC     24         /* bytes per document group index record */
 #define SEG_PERIOD_REC   16         /* bytes per period record */
@@ -78,6 +78,8 @@ typedef struct seg_docmeta {
 
 /* Start writing segment `id` (three files) in dir; errors go to msg. */
 pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *msg, segw **out);
+/* Compress stored blocks in a thread of its own from now on (before the first document). */
+void      segw_async(segw *w);
 /* Add the next document: its table entry and its stored record and text. */
 void      segw_doc(segw *w, const seg_docmeta *m, const char *rec, size_t rec_len,
                    const char *text, size_t text_len);
@@ -170,13 +172,15 @@ pk_status segr_lookup(segr *s, const uint8_t *key, size_t n, seg_term *t, int *f
 typedef struct seg_titer {
     segr          *s;
     uint32_t       blk, idx, in_blk;  /* block, entries read from it, entries it holds */
-    const uint8_t *p, *end;
+    uint32_t       off;               /* next entry's offset in the inflated block */
     uint64_t       post_next, pos_next;
     seg_term       t;
     int            done, pending;
+    pk_status      err;               /* why a step returned -1 (PK_ECORRUPT, PK_ENOMEM) */
 } seg_titer;
 pk_status segr_terms_from(segr *s, const uint8_t *start, size_t n, seg_titer *it);
-/* 1 with it->t filled, 0 at the end, -1 on damage (message in the segment's msg). */
+/* 1 with it->t filled, 0 at the end, -1 on damage or memory shortage (it->err tells; the
+ * message is in the segment's msg). */
 int       segr_terms_next(seg_titer *it);
 
 /* Forms. */
@@ -188,9 +192,10 @@ typedef struct seg_form {
 typedef struct seg_fiter {
     segr          *s;
     uint32_t       blk, idx, in_blk;
-    const uint8_t *p, *end;
+    uint32_t       off;
     seg_form       f;
     int            done, pending;
+    pk_status      err;
 } seg_fiter;
 pk_status segr_forms_from(segr *s, const uint8_t *start, size_t n, seg_fiter *it);
 int       segr_forms_next(seg_fiter *it);

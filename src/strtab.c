@@ -1,7 +1,8 @@
 /* strtab.c — interned byte strings with open addressing (linear probing). */
 #include "strtab.h"
 
-static uint32_t key_hash(const void *k, size_t n) { return (uint32_t)util_hash64(k, n, 0x7374727461626c65ULL); }
+uint32_t strtab_hash(const void *k, size_t n) { return (uint32_t)util_hash64(k, n, 0x7374727461626c65ULL); }
+#define key_hash strtab_hash
 
 void strtab_init(strtab *t)
 {
@@ -74,9 +75,13 @@ int strtab_find(const strtab *t, const void *key, size_t n, uint32_t *id)
 
 int strtab_intern(strtab *t, const void *key, size_t n, uint32_t *id)
 {
+    return strtab_intern_h(t, key, n, key_hash(key, n), id);
+}
+
+int strtab_intern_h(strtab *t, const void *key, size_t n, uint32_t h, uint32_t *id)
+{
     if (n > UINT32_MAX) return -1;
     if ((t->n + 1) * 4 > t->nslot * 3 && grow_slots(t)) return -1;
-    uint32_t h = key_hash(key, n);
     size_t w;
     if (lookup(t, key, n, h, &w)) {
         *id = t->slot[w] - 1;

@@ -23,6 +23,10 @@ void strtab_reset(strtab *t);
 /* Intern a key: 1 when new, 0 when it was there, -1 when memory ran out (or the arena passed
  * 4 GiB).  *id receives the key's id. */
 int  strtab_intern(strtab *t, const void *key, size_t n, uint32_t *id);
+/* The same with the key's hash given (strtab_hash of the key), computed elsewhere. */
+int  strtab_intern_h(strtab *t, const void *key, size_t n, uint32_t hash, uint32_t *id);
+/* The hash strtab uses for a key. */
+uint32_t strtab_hash(const void *key, size_t n);
 /* 1 and *id when the key is present, else 0. */
 int  strtab_find(const strtab *t, const void *key, size_t n, uint32_t *id);
 static inline const uint8_t *strtab_key(const strtab *t, uint32_t id, uint32_t *len)

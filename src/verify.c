@@ -30,12 +30,12 @@ pk_status pk_index_verify(const char *dir, char **report)
     if (report) {
         if (st) *report = pk_strdup(ix->msg.text);
         else
-            *report = pk_sprintf("%s: sound: generation %llu, %zu segment%s, %llu documents (%llu deleted), "
+            *report = pk_sprintf("%s: sound: generation %llu, %zu segment%s, %llu document%s (%llu deleted), "
                                  "%llu segment terms, %llu bytes checked",
                                  ix->dir, (unsigned long long)ix->man.generation, ix->man.nsegs,
                                  ix->man.nsegs == 1 ? "" : "s", (unsigned long long)(docs - deleted),
-                                 (unsigned long long)deleted, (unsigned long long)terms,
-                                 (unsigned long long)bytes);
+                                 docs - deleted == 1 ? "" : "s", (unsigned long long)deleted,
+                                 (unsigned long long)terms, (unsigned long long)bytes);
     }
     pk_index_close(ix);
     return st;

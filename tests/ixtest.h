@@ -18,14 +18,14 @@
 #define T_IDENTITY "test-analyzer/1 stop:00000000 lex:00000000"
 
 static uint64_t t_rng = 88172645463325252ULL;
-static uint32_t t_rand(void)
+static inline uint32_t t_rand(void)
 {
     t_rng ^= t_rng << 13; t_rng ^= t_rng >> 7; t_rng ^= t_rng << 17;
     return (uint32_t)(t_rng >> 11);
 }
 
 /* A made-up stem: the word without a final "en", "er", "na" or "ar" (only to build test data). */
-static size_t t_stem(const char *w, size_t n)
+static inline size_t t_stem(const char *w, size_t n)
 {
     if (n > 4) {
         const char *e = w + n - 2;
@@ -37,7 +37,7 @@ static size_t t_stem(const char *w, size_t n)
 /* Build an analyzed document from space-separated words.  Words in UPPER-case-free form; a word
  * with '+' is a compound: its parts ("elektrifiering+frågan") are posted as part terms at the
  * word's position and the word itself (without '+') as a whole term.  "-" is a stopword slot. */
-static ixdoc *t_doc(ixdoc_builder *b, const char *path, int32_t date, const char *body, const char *text)
+static inline ixdoc *t_doc(ixdoc_builder *b, const char *path, int32_t date, const char *body, const char *text)
 {
     ixdoc *d = pk_calloc(1, sizeof *d);
     d->path = pk_strdup(path);
@@ -92,7 +92,7 @@ static ixdoc *t_doc(ixdoc_builder *b, const char *path, int32_t date, const char
 
 /* Random text over a Zipf-like vocabulary, with compounds and stopword slots. */
 static const char *t_syl[] = {"ka", "la", "mo", "ne", "ri", "sto", "var", "el", "for", "tra", "bi", "sund", "hem", "gr"};
-static void t_word(char *out, size_t cap, uint32_t r)
+static inline void t_word(char *out, size_t cap, uint32_t r)
 {
     size_t n = 0;
     uint32_t k = 2 + r % 3;
@@ -109,7 +109,7 @@ static void t_word(char *out, size_t cap, uint32_t r)
     out[n] = 0;
 }
 
-static char *t_text(size_t nwords)
+static inline char *t_text(size_t nwords)
 {
     pk_buf b;
     buf_init(&b);
@@ -132,15 +132,15 @@ static char *t_text(size_t nwords)
     return buf_detach(&b);
 }
 
-static void t_rmrf(const char *dir)
+static inline void t_rmrf(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        char p[4096];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p) continue;
         struct stat st;
         if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) t_rmrf(p);
         else unlink(p);
@@ -149,7 +149,7 @@ static void t_rmrf(const char *dir)
     rmdir(dir);
 }
 
-static char *t_tmpdir(const char *tag)
+static inline char *t_tmpdir(const char *tag)
 {
     char tmpl[256];
     const char *base = getenv("TMPDIR");
@@ -161,16 +161,17 @@ static char *t_tmpdir(const char *tag)
 /* ---- canonical dump: documents by path, terms with postings by path, forms ---- */
 
 typedef struct t_line { char *s; } t_line;
-static int t_cmp_line(const void *a, const void *b) { return strcmp(((const t_line *)a)->s, ((const t_line *)b)->s); }
+static inline int t_cmp_line(const void *a, const void *b) { return strcmp(((const t_line *)a)->s, ((const t_line *)b)->s); }
 
 /* Append one line per document and per (term, document) posting, independent of ids and segment
  * layout, sorted; with_ids adds the global ids.  Returns NULL on an error (message in ix). */
-static char *t_dump(pk_index *ix, int with_ids)
+static inline char *t_dump(pk_index *ix, int with_ids)
 {
     t_line *lines = NULL;
     size_t n = 0, cap = 0;
-#define T_ADD(str) do { if (n == cap) { cap = cap ? cap * 2 : 1024; lines = realloc(lines, cap * sizeof *lines); } \
-                        lines[n++].s = (str); } while (0)
+#define T_ADD(str) do { char *s_ = (str); if (!s_) goto fail; \
+                        if (n == cap) { cap = cap ? cap * 2 : 1024; lines = realloc(lines, cap * sizeof *lines); } \
+                        lines[n++].s = s_; } while (0)
     size_t cur = 0;
     for (size_t s = 0; s < ixr_nsegs(ix); s++) {
         cur = s;
@@ -185,7 +186,7 @@ static char *t_dump(pk_index *ix, int with_ids)
             char *ids = with_ids ? pk_sprintf(" id=%u", sd.id) : pk_strdup("");
             const char *rec, *text;
             size_t rl, tl;
-            if (ixr_stored(ix, s, d, &rec, &rl, &text, &tl)) { pk_free(head); pk_free(ids); goto fail; }
+            if (!head || !ids || ixr_stored(ix, s, d, &rec, &rl, &text, &tl)) { pk_free(head); pk_free(ids); goto fail; }
             char *full = pk_sprintf("%s%s rec=%016llx txt=%016llx", head, ids,
                                     (unsigned long long)pk_hash64(rec, rl), (unsigned long long)pk_hash64(text, tl));
             pk_free(head);
@@ -215,7 +216,9 @@ static char *t_dump(pk_index *ix, int with_ids)
                 buf_init(&b);
                 buf_printf(&b, "T %s %s tf=%u", key, sd.path, p.tf);
                 for (uint32_t j = 0; j < p.tf; j++) buf_printf(&b, " %u", pos[j]);
-                T_ADD(buf_detach(&b));
+                char *line = buf_detach(&b);
+                if (!line) { segr_post_close(&p); goto fail; }
+                T_ADD(line);
             }
             segr_post_close(&p);
             if (r < 0) goto fail;
@@ -242,7 +245,7 @@ fail:
 #undef T_ADD
 }
 
-static int t_form_line(void *ud, const char *norm, size_t nn, const char *stem, size_t sn, uint32_t flags)
+static inline int t_form_line(void *ud, const char *norm, size_t nn, const char *stem, size_t sn, uint32_t flags)
 {
     pk_buf *b = ud;
     buf_printf(b, "F %.*s %.*s %u\n", (int)nn, norm, (int)sn, stem, flags);
@@ -250,7 +253,7 @@ static int t_form_line(void *ud, const char *norm, size_t nn, const char *stem, 
 }
 
 /* The forms lexicon as text. */
-static char *t_forms(pk_index *ix)
+static inline char *t_forms(pk_index *ix)
 {
     pk_buf b;
     buf_init(&b);

@@ -523,6 +523,37 @@ static void shards_merge_like_one_run(void)
     for (int i = 0; i < 5; i++) { t_rmrf(all[i]); free((void *)all[i]); }
 }
 
+static void reader_keeps_its_generation(void)
+{
+    char *dir = t_tmpdir("gen");
+    CHECK(build(dir, 0, 30, 1, 64 << 20) == 0);
+    CHECK(build(dir, 30, 60, 1, 64 << 20) == 0);
+    pk_index *r = open_r(dir);
+    CHECK(r && ixr_nsegs(r) == 2);
+    /* a writer deletes, adds and merges everything into one segment; the old files go */
+    pk_index *w = open_w(dir);
+    CHECK(w && pk_index_delete(w, docs[5]->path) == PK_OK);
+    for (size_t i = 60; i < 90 && w; i++) CHECK(ix_add_doc(w, docs[i]) == PK_OK);
+    CHECK(w && ix_finish_run(w) == PK_OK);
+    CHECK(w && pk_index_merge(w, NULL, 0, NULL, NULL) == PK_OK);
+    char first[1024];
+    snprintf(first, sizeof first, "%s/seg-000001.ix", dir);
+    CHECK(access(first, F_OK) != 0);
+    pk_index_close(w);
+    /* the reader still sees exactly its generation */
+    CHECK(r && dump_equals(r, docs, 60));
+    pk_index_close(r);
+    /* a new reader sees the new one */
+    ixdoc *model[90];
+    memcpy(model, docs, sizeof model);
+    model[5] = NULL;
+    r = open_r(dir);
+    CHECK(r && ixr_nsegs(r) == 1 && dump_equals(r, model, 90));
+    pk_index_close(r);
+    t_rmrf(dir);
+    free(dir);
+}
+
 /* ---- damage ---- */
 
 static int file_with(const char *dir, const char *suffix, char *out, size_t cap)
@@ -612,6 +643,69 @@ static void damage_is_detected(void)
     }
 }
 
+/* ---- allocation failures: every allocation of a small build, commit, merge and read fails in
+ * turn; each must end in a clean error (or success), and what was committed stays sound ---- */
+
+static long fail_at = -1, alloc_count = 0;
+
+static void *failing_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud; (void)osize;
+    if (nsize == 0) { free(ptr); return NULL; }
+    if (fail_at >= 0 && alloc_count++ == fail_at) return NULL;
+    return realloc(ptr, nsize);
+}
+
+static char small_msg[600];
+
+static pk_status small_run(const char *dir)
+{
+    pk_index *ix = NULL;
+    pk_status st = pk_index_open(dir, PK_OPEN_WRITE | PK_OPEN_CREATE, &ix, NULL);
+    if (st) return st;
+    st = ix_check_identity(ix, T_IDENTITY);
+    ix->mem_budget = 1;   /* a flush and a commit after every document */
+    for (size_t i = 0; i < 8 && !st; i++) st = ix_add_doc(ix, docs[i]);
+    if (!st) st = pk_index_delete(ix, docs[2]->path);
+    if (!st) st = ix_finish_run(ix);
+    if (!st) st = pk_index_merge(ix, NULL, 0, NULL, NULL);
+    if (!st) {
+        char *d = t_dump(ix, 1), *js = NULL;
+        if (!d) st = PK_ENOMEM;
+        else if ((st = pk_index_stats_json(ix, &js)) == PK_OK) pk_free(js);
+        pk_free(d);
+    }
+    snprintf(small_msg, sizeof small_msg, "%s", pk_index_errmsg(ix));
+    pk_index_close(ix);
+    return st;
+}
+
+static void allocation_failures(void)
+{
+    int ok_runs = 0, failed_runs = 0;
+    for (long n = 0; n < 20000; n += n < 400 ? 1 : 7) {
+        char *dir = t_tmpdir("oom");
+        alloc_count = 0;
+        fail_at = n;
+        pk_set_allocator(failing_alloc, NULL);
+        pk_status st = small_run(dir);
+        pk_set_allocator(NULL, NULL);
+        fail_at = -1;
+        if (st == PK_OK) ok_runs++;
+        else failed_runs++;
+        CHECKF(st == PK_OK || st == PK_ENOMEM, "failing allocation %ld: status %d: %s", n, st, small_msg);
+        /* what is on disk is a sound index, or no index at all */
+        char *rep = NULL;
+        pk_status vs = pk_index_verify(dir, &rep);
+        CHECKF(vs == PK_OK || vs == PK_ENOENT, "failing allocation %ld: verify: %s", n, rep ? rep : "?");
+        pk_free(rep);
+        t_rmrf(dir);
+        free(dir);
+        if (alloc_count <= n) break;   /* the whole run needed fewer allocations: done */
+    }
+    CHECK(ok_runs >= 1 && failed_runs > 100);
+}
+
 static void empty_and_missing(void)
 {
     pk_index *ix = NULL;
@@ -637,8 +731,10 @@ int main(void)
     RUN(writer_lock);
     RUN(analyzer_identity);
     RUN(shards_merge_like_one_run);
+    RUN(reader_keeps_its_generation);
     RUN(damage_is_detected);
     RUN(empty_and_missing);
+    RUN(allocation_failures);
     for (size_t i = 0; i < ndocs; i++) ixdoc_free(docs[i]);
     TEST_MAIN_END();
 }

@@ -55,7 +55,7 @@ int cmd_extract(int argc, char **argv)
         st = pk_reader_next(r, &d);
         if (st != PK_OK) {
             /* the file and the reason; the others go on */
-            cli_error("skipped", pk_reader_errmsg(r));
+            cli_errorf("%s", pk_reader_errmsg(r));
             skipped++;
             if (st == PK_ENOMEM) break;
             continue;
@@ -64,7 +64,7 @@ int cmd_extract(int argc, char **argv)
         char *json = NULL;
         st = pk_extract_json(x, d, &json);
         if (st != PK_OK) {
-            cli_error("skipped", pk_extractor_errmsg(x));
+            cli_errorf("%s", pk_extractor_errmsg(x));
             skipped++;
         } else if (jsonl) {
             cli_puts(json);
