@@ -233,7 +233,9 @@ static q_node *parse_primary(parser *p)
         if (!(nd->text = pk_strndup(p->q + s, l))) { query_free(nd); return oom(p); }
         nd->len = l;
         /* a phrase of one word is that word's topic */
-        if (!memchr(nd->text, ' ', l) && !memchr(nd->text, '\t', l)) nd->kind = Q_TOPIC;
+        int spaced = 0;
+        for (size_t k = 0; k < l; k++) spaced |= is_space(nd->text[k]);
+        if (!spaced) nd->kind = Q_TOPIC;
         return nd;
     }
     size_t wl = word_at(p, p->i);
@@ -402,7 +404,15 @@ pk_status query_parse(const char *q, size_t n, q_node **root, char *msg, size_t 
 static void to_string(pk_buf *b, const q_node *nd, int parent_prec)
 {
     switch (nd->kind) {
-    case Q_TOPIC: buf_put(b, nd->text, nd->len); break;
+    case Q_TOPIC:
+        /* a word that came quoted and would read back as something else is quoted again */
+        if (strpbrk(nd->text, ":*=-()") || strcmp(nd->text, "OR") == 0 || strcmp(nd->text, "AND") == 0 ||
+            strcmp(nd->text, "NOT") == 0) {
+            buf_putc(b, '"'); buf_put(b, nd->text, nd->len); buf_putc(b, '"');
+        } else {
+            buf_put(b, nd->text, nd->len);
+        }
+        break;
     case Q_EXACT: buf_putc(b, '='); buf_put(b, nd->text, nd->len); break;
     case Q_PREFIX: buf_put(b, nd->text, nd->len); buf_putc(b, '*'); break;
     case Q_PHRASE: buf_putc(b, '"'); buf_put(b, nd->text, nd->len); buf_putc(b, '"'); break;
