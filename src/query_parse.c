@@ -406,7 +406,8 @@ static void to_string(pk_buf *b, const q_node *nd, int parent_prec)
     switch (nd->kind) {
     case Q_TOPIC:
         /* a word that came quoted and would read back as something else is quoted again */
-        if (strpbrk(nd->text, ":*=-()") || strcmp(nd->text, "OR") == 0 || strcmp(nd->text, "AND") == 0 ||
+        const char *colon = strchr(nd->text, ':');
+        if ((colon && colon > nd->text && !is_ascii_digit(nd->text[0])) || strpbrk(nd->text, "*=-()") || strcmp(nd->text, "OR") == 0 || strcmp(nd->text, "AND") == 0 ||
             strcmp(nd->text, "NOT") == 0) {
             buf_putc(b, '"'); buf_put(b, nd->text, nd->len); buf_putc(b, '"');
         } else {
