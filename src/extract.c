@@ -34,6 +34,12 @@ str pool_put(pk_extractor *x, const char *s, size_t n)
     str r = {STR_NULL, 0};
     if (x->pool.n > UINT32_MAX - n - 2) { x->oom = 1; return r; }
     uint32_t off = (uint32_t)x->pool.n;
+    /* the text may lie in the pool itself: growing the pool would move it */
+    const uint8_t *base = x->pool.p;
+    int inside = base && (const uint8_t *)s >= base && (const uint8_t *)s < base + x->pool.n;
+    size_t from = inside ? (size_t)((const uint8_t *)s - base) : 0;
+    if (buf_reserve(&x->pool, n + 1)) { x->oom = 1; return r; }
+    if (inside) s = (const char *)x->pool.p + from;
     buf_put(&x->pool, s, n);
     buf_putc(&x->pool, 0);
     if (x->pool.err) { x->oom = 1; return r; }

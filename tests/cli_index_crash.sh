@@ -32,7 +32,8 @@ for t in 0.05 0.2 0.4 0.7 1.0 1.5 2.0; do
     check "killed_${k}_sound" sound "$IX"
 done
 "$PK" index -i "$IX" --mem 1 "$TMP/g/minutes" >"$TMP/out" 2>&1
-check complete_exit_0 [ $? -eq 0 ]
+rc=$?; [ $rc -eq 0 ] || cat "$TMP/out" >&2
+check complete_exit_0 [ $rc -eq 0 ]
 docs=$("$PK" stats -i "$IX" --json | sed 's/^{"documents":\([0-9]*\),.*/\1/')
 check complete_all_documents [ "$docs" = "$files" ]
 check complete_verify sound "$IX"
@@ -53,8 +54,9 @@ for t in 0.05 0.3 0.8; do
     wait "$pid" 2>/dev/null
     check "merge_killed_${t}_sound" sound "$M"
 done
-"$PK" merge -i "$M" "$TMP"/shard-* >/dev/null 2>&1
-check merge_complete_exit_0 [ $? -eq 0 ]
+"$PK" merge -i "$M" "$TMP"/shard-* >"$TMP/out" 2>&1
+rc=$?; [ $rc -eq 0 ] || cat "$TMP/out" >&2
+check merge_complete_exit_0 [ $rc -eq 0 ]
 docs=$("$PK" stats -i "$M" --json | sed 's/^{"documents":\([0-9]*\),.*/\1/')
 check merge_all_documents [ "$docs" = "$files" ]
 check merge_verify sound "$M"
