@@ -48,8 +48,8 @@ static void bar(FILE *out, double frac, int cells)
     int units = (int)lround(frac * cells * 8);
     int drawn = 0;
     for (; units >= 8; units -= 8, drawn++) fputs("█", out);
-    if (units > 0) { fputs(eighths[units], out); drawn++; }
-    for (; drawn < cells; drawn++) fputc(' ', out);
+    if (units > 0) fputs(eighths[units], out);
+    (void)drawn;   /* the bar is the last column: no padding after it */
 }
 
 static void csv_field(FILE *out, const char *s)
@@ -113,7 +113,7 @@ int render_trend(FILE *out, const char *json, int csv, int color)
             double rate = tok ? int_or(s, "hits") * 10000.0 / (double)tok : 0;
             if (rate > maxrate) maxrate = rate;
         }
-        fprintf(out, "%s%-9s %6s %6s %9s %9s  %s%s\n", dim, "period", "docs", "hits", "of docs", "per 10k", "", reset);
+        fprintf(out, "%s%-9s %6s %6s %9s %9s%s\n", dim, "period", "docs", "hits", "of docs", "per 10k", reset);
         for (size_t i = 0; i < json_array_size(series); i++) {
             json_t *s = json_array_get(series, i);
             long long docs = int_or(s, "docs"), hits = int_or(s, "hits"), td = int_or(s, "total_docs"),
@@ -121,8 +121,8 @@ int render_trend(FILE *out, const char *json, int csv, int color)
             double rate = tok ? hits * 10000.0 / (double)tok : 0;
             tdocs += docs; thits += hits; alltok += tok; alldocs += td;
             pad(out, str_or(s, "period", ""), 9, 0);
-            fprintf(out, " %6lld %6lld %9lld %9.1f  ", docs, hits, td, rate);
-            bar(out, maxrate > 0 ? rate / maxrate : 0, 30);
+            fprintf(out, " %6lld %6lld %9lld %9.1f", docs, hits, td, rate);
+            if (rate > 0) { fputs("  ", out); bar(out, rate / maxrate, 30); }
             fputc('\n', out);
         }
         fprintf(out, "%s%-9s %6lld %6lld %9lld %9.1f%s\n", dim, "all", tdocs, thits, alldocs,
