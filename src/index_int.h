@@ -83,6 +83,10 @@ pk_status ix_check_identity(pk_index *ix, const char *identity);
 void      ix_remove_orphans(pk_index *ix);
 pk_status ix_require_write(pk_index *ix);
 
+/* ---- pipeline.c ---- */
+/* The meeting body (meeting.body) of an extraction record, or NULL; caller frees. */
+char     *ix_record_body(const char *rec, size_t n);
+
 /* ---- index_writer.c ---- */
 /* Add one analyzed document (ADD, or REPLACE of d->old_id); flushes and commits when the buffer
  * passes its budget.  Takes nothing from d (the caller frees it). */

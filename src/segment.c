@@ -149,7 +149,7 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     w->info.first_date = w->info.last_date = PK_NODATE;
     w->z.zalloc = w->zd.zalloc = w->zk.zalloc = z_alloc;
     w->z.zfree = w->zd.zfree = w->zk.zfree = z_free;
-    if (deflateInit(&w->z, 6) != Z_OK) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
+    if (deflateInit(&w->z, SEG_STORE_LEVEL) != Z_OK) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->z_ok = 1;
     if (deflateInit(&w->zd, 9) != Z_OK) { deflateEnd(&w->z); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->zd_ok = 1;
