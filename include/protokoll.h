@@ -411,6 +411,10 @@ typedef struct pk_query_opts {
 /* Fill opts with defaults. */
 void pk_query_opts_init(pk_query_opts *o);
 
+/* Check a query's syntax without an index.  PK_OK, or PK_ESYNTAX with *msg ("col N: what", free with
+ * pk_free) and *col (1-based column in characters) set. */
+pk_status pk_query_check(const char *query, char **msg, size_t *col);
+
 pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nqueries,
                         const pk_query_opts *o, char **json);
 pk_status pk_search_json(pk_index *ix, const char *query, const pk_query_opts *o, char **json);

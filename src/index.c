@@ -41,6 +41,7 @@ void ix_drop_pending(pk_index *ix) { free_pending(ix); }
 void pk_index_close(pk_index *ix)
 {
     if (!ix) return;
+    if (ix->qctx_free) ix->qctx_free(ix->qctx);
     ixbuf_free(ix->buf);
     free_pending(ix);
     pk_free(ix->pend);

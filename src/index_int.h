@@ -41,6 +41,8 @@ typedef struct ixbuf ixbuf;   /* the in-memory segment (index_writer.c) */
 
 struct pk_index {
     char        *dir;
+    void        *qctx;         /* the query engine's per-handle state (query_run.c) */
+    void       (*qctx_free)(void *);
     unsigned     flags;
     int          lock_fd;
     pk_msg       msg;
