@@ -34,6 +34,13 @@ str pool_put(pk_extractor *x, const char *s, size_t n)
     str r = {STR_NULL, 0};
     if (x->pool.n > UINT32_MAX - n - 2) { x->oom = 1; return r; }
     uint32_t off = (uint32_t)x->pool.n;
+    /* s may be a string of the pool itself: keep its offset, as growing the pool moves it */
+    uintptr_t a = (uintptr_t)s, b = (uintptr_t)x->pool.p;
+    if (x->pool.p && a >= b && a < b + x->pool.cap) {
+        size_t so = (size_t)(a - b);
+        if (buf_reserve(&x->pool, n + 1)) { x->oom = 1; return r; }
+        s = (const char *)x->pool.p + so;
+    }
     buf_put(&x->pool, s, n);
     buf_putc(&x->pool, 0);
     if (x->pool.err) { x->oom = 1; return r; }
