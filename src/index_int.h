@@ -16,6 +16,7 @@
 #define IX_MERGE_FACTOR 6                 /* segments of one size level that trigger a merge */
 #define IX_LEVEL_BASE  (2u << 20)         /* bytes of the smallest size level */
 #define IX_FIRST_ID    1                  /* global id of the first document ever added */
+#define IX_KEEP_DOCS   (16u << 20)        /* decoded document entries a reader keeps per segment */
 
 /* Path of a document -> its id and content hash, for incremental indexing. */
 typedef struct pathent {

@@ -124,6 +124,9 @@ int       segr_deleted(const segr *s, uint32_t doc);
 const uint8_t *segr_delmap(const segr *s);
 /* Replace the deletion bitmap (the segment takes a copy); used by the writer before a commit. */
 pk_status segr_set_deleted(segr *s, const uint8_t *bits, uint32_t ndeleted);
+/* Keep decoded document groups in memory, up to bytes (0: keep only the last one, the default);
+ * repeated scans of the document table (trends, filters) then decode each group once. */
+void      segr_keep_docs(segr *s, size_t bytes);
 /* Hand mapped pages back to the kernel (long merges). */
 void      segr_release(segr *s);
 pk_msg   *segr_msg(segr *s);
