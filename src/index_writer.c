@@ -761,6 +761,7 @@ pk_status pk_index_merge(pk_index *ix, const char *const *shards, size_t nshards
             break;
         }
         if (sh[i]->man.nsegs == 0) continue;
+        for (size_t j = 0; j < sh[i]->man.nsegs; j++) segr_keep_docs(sh[i]->segs[j], 0);   /* read once */
         if (!ix->man.identity) {
             if ((st = ix_check_identity(ix, sh[i]->man.identity))) break;
         } else if (strcmp(ix->man.identity, sh[i]->man.identity) != 0) {

@@ -68,24 +68,8 @@ void ixdoc_begin(ixdoc_builder *b)
     b->err = 0;
 }
 
-void ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos)
+static void add_occ(ixdoc_builder *b, uint32_t id, uint32_t pos)
 {
-    if (b->err || n == 0) return;
-    const void *key = s;
-    size_t kn = n;
-    if (kind == IX_PART) {
-        if (n + 1 > IX_MAX_KEY) return;
-        b->key.n = 0;
-        buf_putc(&b->key, IX_PART_MARK);
-        buf_put(&b->key, s, n);
-        if (b->key.err) { b->err = 1; return; }
-        key = b->key.p;
-        kn = n + 1;
-    } else if (n > IX_MAX_KEY || (uint8_t)s[0] < 0x20) {
-        return;
-    }
-    uint32_t id;
-    if (strtab_intern(&b->terms, key, kn, &id) < 0) { b->err = 1; return; }
     if (b->nocc == b->capocc) {
         size_t nc = b->capocc ? b->capocc * 2 : 1024;
         occ *o = pk_reallocarray(b->occ, nc, sizeof *o);
@@ -96,6 +80,39 @@ void ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t po
     b->occ[b->nocc].term = id;
     b->occ[b->nocc].pos = pos;
     b->nocc++;
+}
+
+uint32_t ixdoc_term_id(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos)
+{
+    if (b->err || n == 0) return IXDOC_NONE;
+    const void *key = s;
+    size_t kn = n;
+    if (kind == IX_PART) {
+        if (n + 1 > IX_MAX_KEY) return IXDOC_NONE;
+        b->key.n = 0;
+        buf_putc(&b->key, IX_PART_MARK);
+        buf_put(&b->key, s, n);
+        if (b->key.err) { b->err = 1; return IXDOC_NONE; }
+        key = b->key.p;
+        kn = n + 1;
+    } else if (n > IX_MAX_KEY || (uint8_t)s[0] < 0x20) {
+        return IXDOC_NONE;
+    }
+    uint32_t id;
+    if (strtab_intern(&b->terms, key, kn, &id) < 0) { b->err = 1; return IXDOC_NONE; }
+    add_occ(b, id, pos);
+    return id;
+}
+
+void ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos)
+{
+    ixdoc_term_id(b, kind, s, n, pos);
+}
+
+void ixdoc_term_again(ixdoc_builder *b, uint32_t id, uint32_t pos)
+{
+    if (b->err || id == IXDOC_NONE || id >= b->terms.n) return;
+    add_occ(b, id, pos);
 }
 
 void ixdoc_form(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,

@@ -66,6 +66,11 @@ void      ixdoc_begin(ixdoc_builder *b);
 /* One occurrence of a term (kind IX_WORD or IX_PART) at a token position.  Empty or over-long
  * terms are ignored, as is a whole-word term starting with a byte below 0x20. */
 void      ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos);
+/* The same, returning the term's id in this document (IXDOC_NONE when the term was ignored), so
+ * that later occurrences can be added by id with ixdoc_term_again. */
+#define IXDOC_NONE UINT32_MAX
+uint32_t  ixdoc_term_id(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos);
+void      ixdoc_term_again(ixdoc_builder *b, uint32_t id, uint32_t pos);
 /* A word form and its stem (flags IX_FORM_*). */
 void      ixdoc_form(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,
                      uint32_t flags);

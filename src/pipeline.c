@@ -16,39 +16,213 @@
  * Analysis of one document (in a worker)
  * ---------------------------------------------------------------------------------------------- */
 
+/* The terms a form gave in the current document, by the analyzer's form id: a token seen before
+ * in the document adds its occurrences without hashing anything again. */
+typedef struct form_memo {
+    uint32_t doc;                 /* the document (worker's count) the entry belongs to */
+    uint32_t word;                /* builder id of the whole-word term, or IXDOC_NONE */
+    uint32_t part[PK_MAX_PARTS];
+} form_memo;
+
 typedef struct worker_ctx {
     pk_analyzer   *an;
     pk_extractor  *ex;
     ixdoc_builder *b;
     uint32_t       ntokens;
     size_t         max_forms;     /* forget the analyzer's form cache beyond this many forms */
+    form_memo     *memo;
+    size_t         nmemo;
+    uint32_t       docno;         /* documents analyzed, + 1 */
 } worker_ctx;
+
+static form_memo *memo_of(worker_ctx *w, uint32_t form_id)
+{
+    if (form_id >= w->nmemo) {
+        if (form_id >= (1u << 24)) return NULL;
+        size_t nc = w->nmemo ? w->nmemo : 4096;
+        while (nc <= form_id) nc *= 2;
+        form_memo *m = pk_reallocarray(w->memo, nc, sizeof *m);
+        if (!m) return NULL;
+        memset(m + w->nmemo, 0, (nc - w->nmemo) * sizeof *m);
+        w->memo = m;
+        w->nmemo = nc;
+    }
+    return &w->memo[form_id];
+}
 
 static int on_token(void *ud, const pk_token *t)
 {
     worker_ctx *w = ud;
     if (t->pos + 1 > w->ntokens) w->ntokens = t->pos + 1;
     if (t->flags & PK_TOK_STOP) return 0;
-    ixdoc_term(w->b, IX_WORD, t->stem, t->stem_len, t->pos);
+    form_memo *m = memo_of(w, t->form_id);
+    uint32_t np = t->nparts < PK_MAX_PARTS ? t->nparts : PK_MAX_PARTS;
+    if (m && m->doc == w->docno) {
+        ixdoc_term_again(w->b, m->word, t->pos);
+        if (t->flags & PK_TOK_WORD)
+            for (uint32_t i = 0; i < np; i++) ixdoc_term_again(w->b, m->part[i], t->pos);
+        return 0;
+    }
+    uint32_t word = ixdoc_term_id(w->b, IX_WORD, t->stem, t->stem_len, t->pos);
+    if (m) { m->doc = w->docno; m->word = word; }
     if (t->flags & PK_TOK_WORD) {
         ixdoc_form(w->b, t->norm, t->norm_len, t->stem, t->stem_len, IX_FORM_WORD);
-        for (uint32_t i = 0; i < t->nparts; i++) {
+        for (uint32_t i = 0; i < np; i++) {
             const pk_part *p = &t->parts[i];
-            ixdoc_term(w->b, IX_PART, p->stem, p->stem_len, t->pos);
+            uint32_t id = ixdoc_term_id(w->b, IX_PART, p->stem, p->stem_len, t->pos);
+            if (m) m->part[i] = id;
             ixdoc_form(w->b, p->text, p->text_len, p->stem, p->stem_len, IX_FORM_PART);
         }
     }
     return 0;
 }
 
-/* The meeting body from an extraction record, or NULL. */
-static char *record_body(const char *rec, size_t n)
+/* ---- the meeting body from an extraction record: a scan of the JSON text for meeting.body
+ * (no tree is built); a record the scan does not follow is parsed with jansson instead ---- */
+
+static const char *js_ws(const char *p, const char *e)
 {
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+static const char *js_string_end(const char *p, const char *e)   /* p at the opening quote */
+{
+    for (p++; p < e; p++) {
+        if (*p == '\\') { p++; continue; }
+        if (*p == '"') return p + 1;
+    }
+    return NULL;
+}
+
+static const char *js_skip(const char *p, const char *e)
+{
+    p = js_ws(p, e);
+    if (p >= e) return NULL;
+    if (*p == '"') return js_string_end(p, e);
+    if (*p == '{' || *p == '[') {
+        int depth = 0;
+        while (p < e) {
+            if (*p == '"') { p = js_string_end(p, e); if (!p) return NULL; continue; }
+            if (*p == '{' || *p == '[') depth++;
+            else if (*p == '}' || *p == ']') { if (--depth == 0) return p + 1; }
+            p++;
+        }
+        return NULL;
+    }
+    while (p < e && *p != ',' && *p != '}' && *p != ']') p++;
+    return p;
+}
+
+static int js_hex4(const char *p, const char *e, uint32_t *v)
+{
+    if (e - p < 4) return -1;
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        *v = *v << 4 | (uint32_t)d;
+    }
+    return 0;
+}
+
+static void js_utf8(pk_buf *b, uint32_t c)
+{
+    if (c < 0x80) buf_putc(b, (int)c);
+    else if (c < 0x800) { buf_putc(b, 0xc0 | (int)(c >> 6)); buf_putc(b, 0x80 | (int)(c & 63)); }
+    else if (c < 0x10000) { buf_putc(b, 0xe0 | (int)(c >> 12)); buf_putc(b, 0x80 | (int)(c >> 6 & 63)); buf_putc(b, 0x80 | (int)(c & 63)); }
+    else { buf_putc(b, 0xf0 | (int)(c >> 18)); buf_putc(b, 0x80 | (int)(c >> 12 & 63)); buf_putc(b, 0x80 | (int)(c >> 6 & 63)); buf_putc(b, 0x80 | (int)(c & 63)); }
+}
+
+/* Decode the JSON string at p (at its quote); NULL when it is not a well-formed string. */
+static char *js_decode(const char *p, const char *e)
+{
+    pk_buf b;
+    buf_init(&b);
+    for (p++; p < e && *p != '"'; p++) {
+        if (*p != '\\') { buf_putc(&b, (unsigned char)*p); continue; }
+        if (++p >= e) break;
+        uint32_t c, lo;
+        switch (*p) {
+        case 'b': buf_putc(&b, '\b'); break;
+        case 'f': buf_putc(&b, '\f'); break;
+        case 'n': buf_putc(&b, '\n'); break;
+        case 'r': buf_putc(&b, '\r'); break;
+        case 't': buf_putc(&b, '\t'); break;
+        case 'u':
+            if (js_hex4(p + 1, e, &c)) goto bad;
+            p += 4;
+            if (c >= 0xd800 && c < 0xdc00 && e - p > 6 && p[1] == '\\' && p[2] == 'u' && !js_hex4(p + 3, e, &lo) &&
+                lo >= 0xdc00 && lo < 0xe000) {
+                c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                p += 6;
+            } else if (c >= 0xd800 && c < 0xe000) {
+                c = 0xfffd;
+            }
+            js_utf8(&b, c);
+            break;
+        default: buf_putc(&b, (unsigned char)*p); break;
+        }
+    }
+    if (p >= e) goto bad;
+    return buf_detach(&b);
+bad:
+    buf_free(&b);
+    return NULL;
+}
+
+/* Find key in the object at p; *found = 1 and the value's start, or the end of the object. */
+static const char *js_member(const char *p, const char *e, const char *key, int *found)
+{
+    *found = 0;
+    p = js_ws(p, e);
+    if (p >= e || *p != '{') return NULL;
+    size_t kn = strlen(key);
+    for (p = js_ws(p + 1, e); p < e && *p != '}';) {
+        if (*p != '"') return NULL;
+        const char *k = p + 1, *ke = js_string_end(p, e);
+        if (!ke) return NULL;
+        int hit = (size_t)(ke - 1 - k) == kn && memcmp(k, key, kn) == 0;
+        p = js_ws(ke, e);
+        if (p >= e || *p != ':') return NULL;
+        p = js_ws(p + 1, e);
+        if (hit) { *found = 1; return p; }
+        p = js_skip(p, e);
+        if (!p) return NULL;
+        p = js_ws(p, e);
+        if (p < e && *p == ',') p = js_ws(p + 1, e);
+    }
+    return p;
+}
+
+/* 0 and *body (NULL for none) when the scan succeeds, -1 when the record needs a parser. */
+static int scan_body(const char *rec, size_t n, char **body)
+{
+    const char *e = rec + n;
+    int found;
+    *body = NULL;
+    const char *m = js_member(rec, e, "meeting", &found);
+    if (!m) return -1;
+    if (!found) return 0;
+    const char *b = js_member(m, e, "body", &found);
+    if (!b) return -1;
+    if (!found || *b != '"') return 0;
+    *body = js_decode(b, e);
+    if (!*body) return -1;
+    if (!**body) { pk_free(*body); *body = NULL; }
+    return 0;
+}
+
+char *ix_record_body(const char *rec, size_t n)
+{
+    char *r;
+    if (scan_body(rec, n, &r) == 0) return r;
     util_install_json_alloc();
     json_t *o = json_loadb(rec, n, 0, NULL);
     if (!o) return NULL;
     const char *b = json_string_value(json_object_get(json_object_get(o, "meeting"), "body"));
-    char *r = b && *b ? pk_strdup(b) : NULL;
+    r = b && *b ? pk_strdup(b) : NULL;
     json_decref(o);
     return r;
 }
@@ -65,6 +239,10 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     }
     ixdoc_begin(w->b);
     w->ntokens = 0;
+    if (++w->docno == 0) {   /* wrapped: forget every memo */
+        memset(w->memo, 0, w->nmemo * sizeof *w->memo);
+        w->docno = 1;
+    }
     st = pk_analyze(w->an, doc->text, doc->len, on_token, w);
     if (st) {
         *err = pk_sprintf("%s: analysis failed: %s", doc->path, pk_analyzer_errmsg(w->an));
@@ -89,7 +267,7 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     d->ntokens = w->ntokens;
     d->record = rec;
     d->record_len = strlen(rec);
-    d->body = record_body(rec, d->record_len);
+    d->body = ix_record_body(rec, d->record_len);
     *out = d;
     return PK_OK;
 }
@@ -342,6 +520,7 @@ static uint64_t input_bytes(const char *path, int depth)
 
 static void ctx_free(worker_ctx *c)
 {
+    pk_free(c->memo);
     pk_analyzer_free(c->an);
     pk_extractor_free(c->ex);
     ixdoc_builder_free(c->b);
@@ -359,9 +538,9 @@ static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
     }
     st = ixdoc_builder_new(&c->b);
     if (st) msg_set(msg, "out of memory");
-    /* about 1000 forms per MB of postings budget, within [32 Ki, 1 Mi] */
+    /* about 500 forms per MB of postings budget, within [16 Ki, 512 Ki] */
     size_t mb = opts && opts->mem_mb ? opts->mem_mb : 256;
-    c->max_forms = mb < 32 ? 32768 : mb > 1024 ? 1u << 20 : mb * 1024;
+    c->max_forms = mb < 32 ? 16384 : mb > 1024 ? 1u << 19 : mb * 512;
     return st;
 }
 
