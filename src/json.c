@@ -7,7 +7,7 @@
 static char *dump(const json_t *v, size_t flags)
 {
     util_install_json_alloc();
-    char *s = json_dumps(v, flags | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    char *s = json_dumps(v, flags | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8));
     return s;   /* allocated through the hook, so pk_free releases it */
 }
 
