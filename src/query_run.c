@@ -195,6 +195,23 @@ static void close_iters(word_iters *w, size_t nwords)
     }
 }
 
+/* The array under a top-level key of a stored record, parsed alone: records are compact JSON
+ * written by the extractor, where a key in quotes followed by ':' cannot occur inside a string
+ * (quotes there are escaped), so the array can be found without parsing the whole record.
+ * NULL when the record has no such array. */
+static json_t *record_array(const char *rec, size_t rl, const char *key)
+{
+    char pat[40];
+    int pn = snprintf(pat, sizeof pat, "\"%s\":[", key);
+    if (pn <= 0 || (size_t)pn >= sizeof pat) return NULL;
+    const char *at = memmem(rec, rl, pat, (size_t)pn);
+    if (!at) return NULL;
+    const char *arr = at + pn - 1;
+    json_error_t err;
+    util_install_json_alloc();
+    return json_loadb(arr, rl - (size_t)(arr - rec), JSON_DISABLE_EOF_CHECK, &err);
+}
+
 /* Passages (decisions or follow-ups) of a record, for in: queries: hits inside them only. */
 static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t *hits, int *match)
 {
@@ -204,11 +221,8 @@ static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t 
     *match = 0;
     pk_status st = ixr_stored(r->ix, seg, doc, &rec, &rl, &text, &tl);
     if (st != PK_OK) return st;
-    json_error_t err;
-    util_install_json_alloc();
-    json_t *root = json_loadb(rec, rl, 0, &err);
-    if (!root) return PK_OK;   /* a document without a record has no passages */
-    json_t *list = json_object_get(root, r->qc->in == Q_IN_DECISIONS ? "decisions" : "follow_ups");
+    json_t *list = record_array(rec, rl, r->qc->in == Q_IN_DECISIONS ? "decisions" : "follow_ups");
+    if (!list) return PK_OK;   /* a document without a record has no passages */
     for (size_t i = 0; i < json_array_size(list) && st == PK_OK; i++) {
         const char *t = json_string_value(json_object_get(json_array_get(list, i), "text"));
         if (!t) continue;
@@ -216,7 +230,7 @@ static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t 
         uint64_t h;
         if (st == PK_OK && qc_eval_doc(r->qc, r->lists, &h)) { *match = 1; *hits += h; }
     }
-    json_decref(root);
+    json_decref(list);
     return st;
 }
 
@@ -769,11 +783,8 @@ static int on_passage_doc(void *ud, size_t seg, uint32_t doc, const seg_doc *d0,
     size_t rl, tl;
     a->st = ixr_stored(a->ix, seg, doc, &rec, &rl, &text, &tl);
     if (a->st != PK_OK) return 1;
-    json_error_t err;
-    util_install_json_alloc();
-    json_t *root = json_loadb(rec, rl, 0, &err);
-    if (!root) return 0;
-    json_t *list = json_object_get(root, a->key);
+    json_t *list = record_array(rec, rl, a->key);
+    if (!list) return 0;
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *it = json_array_get(list, i);
         const char *t = json_string_value(json_object_get(it, "text"));
@@ -815,7 +826,7 @@ static int on_passage_doc(void *ud, size_t seg, uint32_t doc, const seg_doc *d0,
         if (a->st != PK_OK) { json_decref(o); break; }
         a->p[a->n++] = (passage){d.date, d.id, o};
     }
-    json_decref(root);
+    json_decref(list);
     return a->st != PK_OK;
 }
 
