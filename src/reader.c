@@ -233,8 +233,12 @@ size_t reader_tidy_text(char *p, size_t n)
 static int has_word(const char *l, size_t n, const char *w)
 {
     size_t k = strlen(w);
-    for (size_t i = 0; i + k <= n; i++)
-        if (util_memcasecmp_ascii(l + i, w, k) == 0) return 1;
+    unsigned char w0 = (unsigned char)w[0];   /* lower case or not a letter */
+    for (size_t i = 0; i + k <= n; i++) {
+        unsigned char c = (unsigned char)l[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c == w0 && util_memcasecmp_ascii(l + i + 1, w + 1, k - 1) == 0) return 1;
+    }
     return 0;
 }
 
@@ -268,6 +272,8 @@ static int date_label(const char *l, size_t n)
     static const char *labels[] = {
         "sammantr\xc3\xa4""desdatum", "sammantr\xc3\xa4""desdag", "m\xc3\xb6tesdatum", "datum", "date", "meeting date",
     };
+    unsigned char c0 = (unsigned char)(l[0] | 0x20);
+    if (c0 != 's' && c0 != 'm' && c0 != 'd') return 0;
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         size_t k = strlen(labels[i]);
         if (n > k && util_memcasecmp_ascii(l, labels[i], k) == 0 &&
