@@ -105,19 +105,31 @@ static inline int br_unary(bitr *r, uint64_t limit, uint64_t *q)
 
 static unsigned bits_of(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0; }
 
-static uint64_t cost_rice(const uint32_t *v, size_t k, unsigned p)
+/* The costs in bits of v[0..k) in each code, or a number >= limit as soon as the sum reaches it
+ * (a code that cannot beat the best so far is not costed to the end). */
+#define COST_STEP 32
+
+static uint64_t cost_rice(const uint32_t *v, size_t k, unsigned p, uint64_t limit)
 {
-    uint64_t c = 0;
-    for (size_t i = 0; i < k; i++) c += (v[i] >> p) + 1 + p;
+    uint64_t c = (uint64_t)k * (1 + p);
+    for (size_t i = 0; i < k && c < limit; i += COST_STEP) {
+        size_t e = k - i < COST_STEP ? k : i + COST_STEP;
+        uint64_t s = 0;
+        for (size_t j = i; j < e; j++) s += v[j] >> p;
+        c += s;
+    }
     return c;
 }
 
-static uint64_t cost_expg(const uint32_t *v, size_t k, unsigned p)
+static uint64_t cost_expg(const uint32_t *v, size_t k, unsigned p, uint64_t limit)
 {
     uint64_t c = 0;
-    for (size_t i = 0; i < k; i++) {
-        unsigned nb = bits_of((uint64_t)v[i] + (UINT64_C(1) << p)) - 1;
-        c += 2u * nb - p + 1;
+    for (size_t i = 0; i < k && c < limit; i += COST_STEP) {
+        size_t e = k - i < COST_STEP ? k : i + COST_STEP;
+        for (size_t j = i; j < e; j++) {
+            unsigned nb = bits_of((uint64_t)v[j] + (UINT64_C(1) << p)) - 1;
+            c += 2u * nb - p + 1;
+        }
     }
     return c;
 }
@@ -138,11 +150,11 @@ static uint8_t choose(const uint32_t *v, size_t k, uint64_t *bits)
     unsigned lm = bits_of(sum / k);              /* about log2 of the mean, plus one */
     unsigned lo = lm > 3 ? lm - 3 : 0, hi = lm + 1 < 31 ? lm + 1 : 31;
     for (unsigned p = lo; p <= hi; p++) {
-        uint64_t c = cost_rice(v, k, p);
+        uint64_t c = cost_rice(v, k, p, best);
         if (c < best) { best = c; hdr = (uint8_t)(CODEC_RICE << 6 | p); }
     }
     for (unsigned p = lo; p <= hi; p++) {
-        uint64_t c = cost_expg(v, k, p);
+        uint64_t c = cost_expg(v, k, p, best);
         if (c < best) { best = c; hdr = (uint8_t)(CODEC_EXPG << 6 | p); }
     }
     *bits = best;
