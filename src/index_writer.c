@@ -127,6 +127,22 @@ static int tp_getc(tp_reader *r)
 
 static int tp_varint(tp_reader *r, uint64_t *v)
 {
+    if (r->left >= 10 && r->rest >= 10) {
+        /* the whole varint is in the current slice: decode it in place */
+        const uint8_t *p = pool_at(r->p, r->a);
+        uint64_t x = 0;
+        for (unsigned i = 0; i < 10; i++) {
+            x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+            if (!(p[i] & 0x80)) {
+                r->a += i + 1;
+                r->left -= i + 1;
+                r->rest -= i + 1;
+                *v = x;
+                return 0;
+            }
+        }
+        return -1;
+    }
     uint64_t x = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         int c = tp_getc(r);
@@ -138,6 +154,15 @@ static int tp_varint(tp_reader *r, uint64_t *v)
 }
 
 typedef struct fxent { uint32_t stem_off, stem_len, flags; } fxent;
+
+/* What the ids of one source (a pipeline worker, see ixdoc.src) stand for in this segment: term
+ * and form ids + 1 by the source's lids, 0 where not known yet. */
+typedef struct xlat {
+    uint64_t  gen;
+    int       used;
+    uint32_t *t, *f;
+    size_t    nt, nf;
+} xlat;
 
 struct ixbuf {
     segw    *w;
@@ -152,6 +177,8 @@ struct ixbuf {
     fxent   *fx;
     size_t   fxcap;
     pk_buf   stems;
+    xlat    *xl;
+    size_t   nxl;
     pk_msg   msg;
 };
 
@@ -165,13 +192,61 @@ void ixbuf_free(ixbuf *b)
     strtab_free(&b->forms);
     pk_free(b->fx);
     buf_free(&b->stems);
+    for (size_t i = 0; i < b->nxl; i++) {
+        pk_free(b->xl[i].t);
+        pk_free(b->xl[i].f);
+    }
+    pk_free(b->xl);
     pk_free(b);
 }
 
+/* The memory that decides when the segment is flushed: what the same documents take whatever the
+ * number of workers (so not the id translations, whose size depends on the workers' analyzers;
+ * they are bounded by the analyzers' form caches), so that the index is the same byte for byte. */
 static size_t ixbuf_mem(const ixbuf *b)
 {
     return strtab_bytes(&b->terms) + b->tpcap * sizeof(tpost) + b->pool.nblk * POOL_BLOCK +
            strtab_bytes(&b->forms) + b->fxcap * sizeof(fxent) + b->stems.cap + segw_mem(b->w);
+}
+
+/* The translation of a source's ids for a document of generation gen; NULL when memory ran out
+ * (the caller then looks keys up by their bytes). */
+static xlat *xlat_for(ixbuf *b, uint32_t src, uint64_t gen)
+{
+    if (src == 0 || src > 4096) return NULL;
+    if (src > b->nxl) {
+        size_t nc = b->nxl ? b->nxl : 4;
+        while (nc < src) nc *= 2;
+        xlat *n = pk_reallocarray(b->xl, nc, sizeof *n);
+        if (!n) return NULL;
+        memset(n + b->nxl, 0, (nc - b->nxl) * sizeof *n);
+        b->xl = n;
+        b->nxl = nc;
+    }
+    xlat *x = &b->xl[src - 1];
+    if (!x->used || x->gen != gen) {
+        if (x->t) memset(x->t, 0, x->nt * sizeof *x->t);
+        if (x->f) memset(x->f, 0, x->nf * sizeof *x->f);
+        x->used = 1;
+        x->gen = gen;
+    }
+    return x;
+}
+
+/* The slot for lid in a translation array that grows on demand; NULL when memory ran out. */
+static uint32_t *xlat_slot(uint32_t **a, size_t *n, uint32_t lid)
+{
+    if (lid >= *n) {
+        if (lid >= (1u << 28)) return NULL;
+        size_t nc = *n ? *n : 4096;
+        while (nc <= lid) nc *= 2;
+        uint32_t *m = pk_reallocarray(*a, nc, sizeof *m);
+        if (!m) return NULL;
+        memset(m + *n, 0, (nc - *n) * sizeof *m);
+        *a = m;
+        *n = nc;
+    }
+    return &(*a)[lid];
 }
 
 
@@ -262,12 +337,24 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     if (b->ndocs == 0) b->first_id = id;
     b->last_id = id;
     b->ndocs++;
+    xlat *x = xlat_for(b, d->src, d->src_gen);
     for (uint32_t t = 0; t < d->nterms; t++) {
         const ixterm *it = &d->terms[t];
         if (it->npos == 0) continue;
         uint32_t tid;
-        int r = strtab_intern_h(&b->terms, d->keys + it->key_off, it->key_len, it->hash, &tid);
-        if (r < 0) goto oom;
+        int r;
+        uint32_t *slot = x && it->lid != IXDOC_NONE ? xlat_slot(&x->t, &x->nt, it->lid) : NULL;
+        if (slot && *slot) {
+            tid = *slot - 1;
+            r = 0;
+            if (strtab_touch(&b->terms)) goto oom;
+        } else {
+            const uint8_t *k = d->keys + it->key_off;
+            uint32_t h = it->lid != IXDOC_NONE ? strtab_hash(k, it->key_len) : it->hash;
+            r = strtab_intern_h(&b->terms, k, it->key_len, h, &tid);
+            if (r < 0) goto oom;
+            if (slot) *slot = tid + 1;
+        }
         if (r == 1) {
             if (tid >= b->tpcap) {
                 size_t nc = b->tpcap ? b->tpcap * 2 : 4096;
@@ -284,8 +371,19 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     for (uint32_t f = 0; f < d->nforms; f++) {
         const ixform *fm = &d->forms[f];
         uint32_t fid;
-        int r = strtab_intern_h(&b->forms, d->keys + fm->norm_off, fm->norm_len, fm->hash, &fid);
-        if (r < 0) goto oom;
+        int r;
+        uint32_t *slot = x && fm->lid != IXDOC_NONE ? xlat_slot(&x->f, &x->nf, fm->lid) : NULL;
+        if (slot && *slot) {
+            fid = *slot - 1;
+            r = 0;
+            if (strtab_touch(&b->forms)) goto oom;
+        } else {
+            const uint8_t *k = d->keys + fm->norm_off;
+            uint32_t h = fm->lid != IXDOC_NONE ? strtab_hash(k, fm->norm_len) : fm->hash;
+            r = strtab_intern_h(&b->forms, k, fm->norm_len, h, &fid);
+            if (r < 0) goto oom;
+            if (slot) *slot = fid + 1;
+        }
         if (r == 0) { b->fx[fid].flags |= fm->flags; continue; }
         if (fid >= b->fxcap) {
             size_t nc = b->fxcap ? b->fxcap * 2 : 4096;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "analyzer_ids.h"
 #include "index_int.h"
 #include "json.h"
 
@@ -33,6 +34,9 @@ typedef struct worker_ctx {
     form_memo     *memo;
     size_t         nmemo;
     uint32_t       docno;         /* documents analyzed, + 1 */
+    uint32_t       src;           /* this worker's number, from 1 (ixdoc.src) */
+    uint64_t       gen;           /* analyzer resets so far (ixdoc.src_gen) */
+    int            lost;          /* a token's form was not found (cannot happen) */
 } worker_ctx;
 
 static form_memo *memo_of(worker_ctx *w, uint32_t form_id)
@@ -63,15 +67,18 @@ static int on_token(void *ud, const pk_token *t)
             for (uint32_t i = 0; i < np; i++) ixdoc_term_again(w->b, m->part[i], t->pos);
         return 0;
     }
-    uint32_t word = ixdoc_term_id(w->b, IX_WORD, t->stem, t->stem_len, t->pos);
+    /* the first occurrence in this document: terms and forms by the analyzer's ids */
+    analyzer_ids ids;
+    if (analyzer_form_ids(w->an, t->form_id, &ids) != 0) { w->lost = 1; return 1; }
+    uint32_t word = ixdoc_term_sid(w->b, IX_WORD, t->stem, t->stem_len, ids.stem, t->pos);
     if (m) { m->doc = w->docno; m->word = word; }
     if (t->flags & PK_TOK_WORD) {
-        ixdoc_form(w->b, t->norm, t->norm_len, t->stem, t->stem_len, IX_FORM_WORD);
+        ixdoc_form_id(w->b, t->norm, t->norm_len, t->stem, t->stem_len, IX_FORM_WORD, ids.norm);
         for (uint32_t i = 0; i < np; i++) {
             const pk_part *p = &t->parts[i];
-            uint32_t id = ixdoc_term_id(w->b, IX_PART, p->stem, p->stem_len, t->pos);
+            uint32_t id = ixdoc_term_sid(w->b, IX_PART, p->stem, p->stem_len, ids.part_stem[i], t->pos);
             if (m) m->part[i] = id;
-            ixdoc_form(w->b, p->text, p->text_len, p->stem, p->stem_len, IX_FORM_PART);
+            ixdoc_form_id(w->b, p->text, p->text_len, p->stem, p->stem_len, IX_FORM_PART, ids.part_norm[i]);
         }
     }
     return 0;
@@ -243,9 +250,12 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
         memset(w->memo, 0, w->nmemo * sizeof *w->memo);
         w->docno = 1;
     }
+    w->lost = 0;
     st = pk_analyze(w->an, doc->text, doc->len, on_token, w);
+    if (!st && w->lost) st = PK_EINVAL;
     if (st) {
-        *err = pk_sprintf("%s: analysis failed: %s", doc->path, pk_analyzer_errmsg(w->an));
+        *err = pk_sprintf("%s: analysis failed: %s", doc->path,
+                          w->lost ? "a token without its form" : pk_analyzer_errmsg(w->an));
         pk_free(rec);
         return st;
     }
@@ -262,6 +272,8 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     d->text_len = doc->len;
     doc->text = NULL;
     d->hash = doc->hash;
+    d->src = w->src;
+    d->src_gen = w->gen;
     d->raw_len = doc->raw_len;
     d->date = doc->date;
     d->ntokens = w->ntokens;
@@ -378,7 +390,10 @@ static void work_one(worker_ctx *w, job *j)
     if (st) j->kind = JOB_FAILED;
     /* the analyzer memoises every form it meets; bound that memory (the document holds copies
      * of what it needs, so nothing refers to the cache any more) */
-    if (pk_analyzer_forms(w->an) > w->max_forms) pk_analyzer_reset(w->an);
+    if (pk_analyzer_forms(w->an) > w->max_forms) {
+        pk_analyzer_reset(w->an);
+        w->gen++;
+    }
     pk_doc_free(j->doc);
     j->doc = NULL;
 }
@@ -422,9 +437,9 @@ static pk_status write_one(run *r, job *j)
 }
 
 /* A worker's analyzer, extractor and builder, and the run it serves. */
-typedef struct ctx_slot { worker_ctx ctx; run *r; int ready; } ctx_slot;
+typedef struct ctx_slot { worker_ctx ctx; run *r; int ready; struct ctx_slot *first; } ctx_slot;
 
-static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg);
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, uint32_t src, pk_msg *msg);
 
 static void *worker_main(void *arg)
 {
@@ -434,7 +449,7 @@ static void *worker_main(void *arg)
     if (!slot->ready) {
         /* analyzers and extractors load their data in parallel, one per thread */
         pk_msg m;
-        if (ctx_init(r->opts, w, &m) != PK_OK) return NULL;   /* the other workers carry on */
+        if (ctx_init(r->opts, w, (uint32_t)(slot - slot->first) + 1, &m) != PK_OK) return NULL;   /* the other workers carry on */
         slot->ready = 1;
     }
     pthread_mutex_lock(&r->mu);
@@ -526,9 +541,10 @@ static void ctx_free(worker_ctx *c)
     ixdoc_builder_free(c->b);
 }
 
-static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, uint32_t src, pk_msg *msg)
 {
     memset(c, 0, sizeof *c);
+    c->src = src;
     pk_status st = pk_analyzer_new(NULL, &c->an);
     if (st) { msg_set(msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
     st = pk_extractor_new(opts ? opts->rules_path : NULL, &c->ex);
@@ -568,8 +584,11 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     ctx_slot *slots = pk_calloc((size_t)njobs, sizeof *slots);
     if (!slots) return PK_ENOMEM;
     if (npaths == 0) goto commit;   /* deletions only */
-    for (int i = 0; i < njobs; i++) slots[i].r = &r;
-    st = ctx_init(opts, &slots[0].ctx, &ix->msg);
+    for (int i = 0; i < njobs; i++) {
+        slots[i].r = &r;
+        slots[i].first = slots;
+    }
+    st = ctx_init(opts, &slots[0].ctx, 1, &ix->msg);
     slots[0].ready = !st;
     if (!st) st = ix_check_identity(ix, pk_analyzer_identity(slots[0].ctx.an));
     if (!st) st = ix_pathmap_ready(ix);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include "codec.h"
 #include "date.h"
@@ -73,8 +74,7 @@ struct segw {
     pk_status st;
     uint64_t  id;
     ixfw     *ix, *pos, *sto;
-    z_stream  z;
-    int       z_ok;
+    struct libdeflate_compressor *zs;   /* stored blocks */
     /* stored */
     pk_buf    sblock, cbuf, bidx;
     uint32_t  sblock_docs, stored_docs;
@@ -147,14 +147,15 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_init(bufs[i]);
     buf_init(&w->spend);
     w->info.first_date = w->info.last_date = PK_NODATE;
-    w->z.zalloc = w->zd.zalloc = w->zk.zalloc = z_alloc;
-    w->z.zfree = w->zd.zfree = w->zk.zfree = z_free;
-    if (deflateInit(&w->z, SEG_STORE_LEVEL) != Z_OK) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
-    w->z_ok = 1;
-    if (deflateInit(&w->zd, 9) != Z_OK) { deflateEnd(&w->z); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
+    w->zd.zalloc = w->zk.zalloc = z_alloc;
+    w->zd.zfree = w->zk.zfree = z_free;
+    util_install_deflate_alloc();
+    w->zs = libdeflate_alloc_compressor(SEG_STORE_LEVEL);
+    if (!w->zs) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
+    if (deflateInit(&w->zd, 9) != Z_OK) { libdeflate_free_compressor(w->zs); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->zd_ok = 1;
     if (deflateInit(&w->zk, 9) != Z_OK) {
-        deflateEnd(&w->z);
+        libdeflate_free_compressor(w->zs);
         deflateEnd(&w->zd);
         pk_free(w->dir);
         pk_free(w);
@@ -189,7 +190,7 @@ void segw_abort(segw *w)
     ixfw_abort(w->ix);
     ixfw_abort(w->pos);
     ixfw_abort(w->sto);
-    if (w->z_ok) deflateEnd(&w->z);
+    libdeflate_free_compressor(w->zs);
     if (w->zd_ok) deflateEnd(&w->zd);
     if (w->zk_ok) deflateEnd(&w->zk);
     pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dgroup, &w->dgrp, &w->prev_path,
@@ -238,16 +239,11 @@ static pk_status put_bidx(segw *w, uint32_t first, uint32_t ndocs, uint64_t off,
 static pk_status compress_block(segw *w, const pk_buf *blk, uint32_t first, uint32_t ndocs)
 {
     if (blk->err) return PK_ENOMEM;
-    uLong bound = deflateBound(&w->z, (uLong)blk->n);
+    size_t bound = libdeflate_zlib_compress_bound(w->zs, blk->n);
     w->cbuf.n = 0;
     if (buf_reserve(&w->cbuf, bound)) return PK_ENOMEM;
-    deflateReset(&w->z);
-    w->z.next_in = blk->p;
-    w->z.avail_in = (uInt)blk->n;
-    w->z.next_out = w->cbuf.p;
-    w->z.avail_out = (uInt)bound;
-    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) return PK_EIO;
-    size_t clen = bound - w->z.avail_out;
+    size_t clen = libdeflate_zlib_compress(w->zs, blk->p, blk->n, w->cbuf.p, bound);
+    if (clen == 0) return PK_EIO;
     pk_status st = put_bidx(w, first, ndocs, w->blks_off, clen, blk->n);
     if (st) return st;
     ixfw_write(w->sto, w->cbuf.p, clen);

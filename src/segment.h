@@ -31,7 +31,7 @@
 #define SEG_PERIOD_REC   16         /* bytes per period record */
 #define SEG_BIDX_REC     24         /* bytes per stored-block index record */
 #define SEG_STORE_BLOCK  (64 * 1024) /* uncompressed bytes that close a stored block */
-#define SEG_STORE_LEVEL  5          /* zlib level of stored blocks: 40 % faster than 6, 3 % larger */
+#define SEG_STORE_LEVEL  1          /* libdeflate level of stored blocks */
 #define SEG_META_SIZE    96         /* bytes of the META section (version 1) */
 #define SEG_NOMONTH      INT32_MIN  /* period key of undated documents */
 
