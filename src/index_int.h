@@ -58,7 +58,7 @@ struct pk_index {
     size_t       mem_budget;   /* bytes of postings buffered before a flush */
     int          dirty;        /* man differs from the committed manifest */
     int          async_store;  /* new segments compress stored blocks in a thread of their own */
-    int          broken;       /* opening a generation failed: no more writing through this handle */
+    int          broken;       /* a load failed, or a commit ended in doubt: never write again */
     uint64_t     run_added, run_replaced, run_deleted;
 };
 
