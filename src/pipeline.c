@@ -314,13 +314,22 @@ static int cores(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-/* Sum the sizes of the inputs (for progress); folders are walked the way the reader walks them. */
-static uint64_t input_bytes(const char *path, int depth)
+/* Sum the sizes of the inputs (for progress); folders are walked the way the reader walks them:
+ * not into a folder that is already open higher up (a symbolic link loop), and at most
+ * WALK_DEPTH levels deep. */
+#define WALK_DEPTH 128
+typedef struct walk_dir { dev_t dev; ino_t ino; } walk_dir;
+
+static uint64_t input_bytes(const char *path, walk_dir *up, int depth)
 {
     struct stat st;
-    if (depth > 64 || stat(path, &st) != 0) return 0;
+    if (depth >= WALK_DEPTH || stat(path, &st) != 0) return 0;
     if (S_ISREG(st.st_mode)) return (uint64_t)st.st_size;
     if (!S_ISDIR(st.st_mode)) return 0;
+    for (int i = 0; i < depth; i++)
+        if (up[i].dev == st.st_dev && up[i].ino == st.st_ino) return 0;
+    up[depth].dev = st.st_dev;
+    up[depth].ino = st.st_ino;
     DIR *d = opendir(path);
     if (!d) return 0;
     uint64_t total = 0;
@@ -331,7 +340,7 @@ static uint64_t input_bytes(const char *path, int depth)
         if (!p) break;
         struct stat s2;
         if (stat(p, &s2) == 0) {
-            if (S_ISDIR(s2.st_mode)) total += input_bytes(p, depth + 1);
+            if (S_ISDIR(s2.st_mode)) total += input_bytes(p, up, depth + 1);
             else if (S_ISREG(s2.st_mode) && pk_reader_wants(p)) total += (uint64_t)s2.st_size;
         }
         pk_free(p);
@@ -398,9 +407,11 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     for (size_t i = 0; i < npaths && !st; i++)
         if ((st = pk_reader_add(r.rd, paths[i]))) msg_set(&ix->msg, "%s: %s", paths[i], pk_reader_errmsg(r.rd));
     if (st) goto done;
-    if (opts && opts->progress)
+    if (opts && opts->progress) {
+        walk_dir walk[WALK_DEPTH];
         for (size_t i = 0; i < npaths; i++)
-            if (strcmp(paths[i], "-") != 0) r.prog.bytes_total += input_bytes(paths[i], 0);
+            if (strcmp(paths[i], "-") != 0) r.prog.bytes_total += input_bytes(paths[i], walk, 0);
+    }
 
     if (njobs == 1) {
         /* one thread does everything, in order */
