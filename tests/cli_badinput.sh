@@ -63,14 +63,16 @@ found "$D/longword.txt" lodjuret
     rep '> ' 100000; printf 'djupt citat\n\n'
     i=0; while [ $i -lt 300 ]; do chars ' ' $((i * 2)); printf -- '- nivå %d\n' $i; i=$((i + 1)); done
     printf '\n'; chars '[' 100000; printf 'länk'; chars ']' 100000; chars '(' 100000; printf '\n\n'
-    chars '*' 100000; printf 'fet\n\n'; chars '`' 100000; printf '\n'
+    chars '*' 100000; printf 'fet\n\n'; chars '`' 100000; printf '\n\n'
+    rep '![a' 100000; printf '\n\n'; rep '<a ' 100000; printf '\n'   # each once took time squared
 } >"$D/deep.md";                                              found "$D/deep.md" krokodilen
 {
     printf '\\section{Möte}\nOm koalan.\n\n'
     rep '\begin{itemize}\item ' 5000; printf 'djupt'; rep '\end{itemize}' 5000; printf '\n\n'
     chars '{' 100000; printf 'klammer'; chars '}' 100000; printf '\n\n'
     rep '\textbf{' 100000; printf 'fet'; chars '}' 100000; printf '\n\n'
-    rep '\newcommand{\a}{\a}' 10; printf '\\a\n'
+    rep '\newcommand{\a}{\a}' 10; printf '\\a\n\n'
+    chars '{' 200000; printf '\n\n'; rep '\section[' 20000; printf '\n\n'; rep '\verb|' 20000; printf '\n'
 } >"$D/deep.tex";                                             found "$D/deep.tex" koalan
 {
     printf '= Möte\nOm tapiren.\n\n'
