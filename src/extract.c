@@ -280,7 +280,7 @@ pk_status pk_extract_pretty(const char *json, char **out)
     util_install_json_alloc();
     json_error_t err;
     json_t *v = json_loads(json, JSON_DECODE_ANY, &err);
-    if (!v) return PK_EINVAL;
+    if (!v) return json_error_code(&err) == json_error_out_of_memory ? PK_ENOMEM : PK_EINVAL;
     *out = json_dump_pretty(v);
     json_decref(v);
     return *out ? PK_OK : PK_ENOMEM;

@@ -147,8 +147,7 @@ static str at_value(pk_extractor *x, const char *p, size_t n)
         m = (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
         /* "4.4" (an item) has one digit after the dot and is kept as written */
         if (h < 24 && m < 60) {
-            char b[8];
-            snprintf(b, sizeof b, "%02d:%02d", h, m);
+            char b[8] = {(char)('0' + h / 10), (char)('0' + h % 10), ':', (char)('0' + m / 10), (char)('0' + m % 10), 0};
             return pool_put(x, b, 5);
         }
     }

@@ -158,6 +158,7 @@ void em_key(emitter *e, const char *key, const char *v, size_t vn)
     buf_init(&pre);
     buf_puts(&pre, key);
     buf_putc(&pre, '\t');
+    if (pre.err) e->out->err = 1;   /* the output is incomplete: reported as out of memory */
     em_begin(e, EM_KEY, pre.err ? "" : (const char *)pre.p, pre.err ? 0 : pre.n);
     buf_free(&pre);
     em_text(e, v, vn);
@@ -293,8 +294,8 @@ pk_status markup_reduce(pk_format f, const char *p, size_t n, pk_buf *out, int *
     default:              st = PK_EINVAL; break;
     }
     if (st == PK_OK) em_finish(&e);
-    em_free(&e);
     if (st == PK_OK && (out->err || e.prefix.err)) st = PK_ENOMEM;
+    em_free(&e);
     return st;
 }
 
@@ -589,6 +590,11 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
 static void md_flush_line(md *m)
 {
     pk_buf *b = &m->line;
+    if (b->err || m->err) {   /* out of memory (reported at the end): the line is incomplete */
+        b->n = 0;
+        m->ndelims = 0;
+        return;
+    }
     for (size_t k = 0; k < m->ndelims; k++) {
         md_delim *cl = &m->delims[k];
         if (!cl->close || cl->used) continue;

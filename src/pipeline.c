@@ -41,16 +41,19 @@ static int on_token(void *ud, const pk_token *t)
     return 0;
 }
 
-/* The meeting body from an extraction record, or NULL. */
-static char *record_body(const char *rec, size_t n)
+/* The meeting body from an extraction record into *body (NULL when it has none).  The record
+ * comes from the extractor and always parses, so a failure is a shortage of memory. */
+static pk_status record_body(const char *rec, size_t n, char **body)
 {
+    *body = NULL;
     util_install_json_alloc();
     json_t *o = json_loadb(rec, n, 0, NULL);
-    if (!o) return NULL;
+    if (!o) return PK_ENOMEM;
     const char *b = json_string_value(json_object_get(json_object_get(o, "meeting"), "body"));
-    char *r = b && *b ? pk_strdup(b) : NULL;
+    int want = b && *b;
+    if (want) *body = pk_strdup(b);
     json_decref(o);
-    return r;
+    return want && !*body ? PK_ENOMEM : PK_OK;
 }
 
 /* Turn a document into an analyzed document (takes the document's text); *err on failure. */
@@ -89,7 +92,11 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     d->ntokens = w->ntokens;
     d->record = rec;
     d->record_len = strlen(rec);
-    d->body = record_body(rec, d->record_len);
+    if (record_body(rec, d->record_len, &d->body) != PK_OK) {
+        *err = pk_sprintf("%s: out of memory", d->path);
+        ixdoc_free(d);
+        return PK_ENOMEM;
+    }
     *out = d;
     return PK_OK;
 }
@@ -107,6 +114,7 @@ typedef struct job {
     ixdoc    *out;        /* JOB_DOC after analysis */
     char     *path;       /* JOB_UNCHANGED: the path */
     char     *error;      /* JOB_FAILED, or a failed analysis: "path: reason" */
+    pk_status status;     /* JOB_FAILED: why */
     uint64_t  bytes;
     int       action;
     uint32_t  old_id;
@@ -172,6 +180,7 @@ static void classify(run *r, pk_doc *doc, job *j)
     /* later occurrences of the path in this run are duplicates */
     if (ix_pathmap_put(ix, doc->path, n, doc->hash, PATH_THIS_RUN) != PK_OK) {
         j->kind = JOB_FAILED;
+        j->status = PK_ENOMEM;
         j->error = pk_sprintf("%s: out of memory", doc->path);
         j->doc = NULL;
         pk_doc_free(doc);
@@ -185,6 +194,7 @@ static int feed_one(run *r, job *j)
     pk_status st = pk_reader_next(r->rd, &doc);
     if (st != PK_OK) {
         j->kind = JOB_FAILED;
+        j->status = st;
         j->error = pk_strdup(pk_reader_errmsg(r->rd));
         return 1;
     }
@@ -197,7 +207,10 @@ static void work_one(worker_ctx *w, job *j)
 {
     if (j->kind != JOB_DOC) return;
     pk_status st = analyze_doc(w, j->doc, &j->out, &j->error);
-    if (st) j->kind = JOB_FAILED;
+    if (st) {
+        j->kind = JOB_FAILED;
+        j->status = st;
+    }
     /* the analyzer memoises every form it meets; bound that memory (the document holds copies
      * of what it needs, so nothing refers to the cache any more) */
     if (pk_analyzer_forms(w->an) > w->max_forms) pk_analyzer_reset(w->an);
@@ -226,6 +239,12 @@ static pk_status write_one(run *r, job *j)
         report(r, j->path, NULL);
         break;
     case JOB_FAILED:
+        if (j->status == PK_ENOMEM) {
+            /* not the input's fault: the run stops (what was added before is committed) */
+            msg_set(&r->ix->msg, "%s", j->error ? j->error : "out of memory");
+            st = PK_ENOMEM;
+            break;
+        }
         r->prog.docs_skipped++;
         r->sum->docs_skipped++;
         report(r, NULL, j->error ? j->error : "unknown error");
