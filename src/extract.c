@@ -97,7 +97,14 @@ void warn(pk_extractor *x, const char *fmt, ...)
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    if ((size_t)n >= sizeof tmp) n = sizeof tmp - 1;
+    if ((size_t)n >= sizeof tmp) {
+        /* cut: drop a character the cut left incomplete (pool strings must be valid UTF-8) */
+        size_t k = sizeof tmp - 1, cont = 0;
+        while (k && cont < 3 && ((unsigned char)tmp[k - 1] & 0xC0) == 0x80) { k--; cont++; }
+        unsigned char c = k ? (unsigned char)tmp[k - 1] : 0;
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        n = (int)(k && cont + 1 < need ? k - 1 : sizeof tmp - 1);
+    }
     for (size_t i = 0; i < x->warnings.n; i++)   /* the same warning once per document */
         if (x->warnings.v[i].len == (uint32_t)n && memcmp(pool_at(x, x->warnings.v[i]), tmp, (size_t)n) == 0) return;
     str s = pool_put(x, tmp, (size_t)n);
