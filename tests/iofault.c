@@ -12,6 +12,9 @@
  *                                    write and ENOSPC for every later write
  *   PK_FAULT_LOG=FILE                at exit, append "write N fsync N rename N bytes N injected N"
  *                                    (counts of matching calls) to FILE
+ *   PK_FAULT_KILL=before|after       instead of failing the chosen call, the process kills itself
+ *                                    with SIGKILL just before it, or just after it succeeded: a
+ *                                    crash at an exact point of a run (cli_index_crash.sh)
  *
  * A fault is chosen by name so that every failing point of a run can be visited in turn: count the
  * calls of a clean run with PK_FAULT_LOG, then run again with PK_FAULT_AT=1, 2, ... */
@@ -19,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@ static const char *match;
 static int fail_op = -1, fail_errno = EIO;
 static long fail_at;
 static long long space = -1;
+static int kill_mode;   /* 0 fail, 1 kill before, 2 kill after */
 static long counts[OP_COUNT], injected;
 static long long written;
 
@@ -78,7 +83,11 @@ __attribute__((constructor)) static void init(void)
     else if (v && strcmp(v, "EDQUOT") == 0) fail_errno = EDQUOT;
     v = getenv("PK_FAULT_SPACE");
     if (v && *v) space = atoll(v);
+    v = getenv("PK_FAULT_KILL");
+    if (v && strcmp(v, "before") == 0) kill_mode = 1;
+    else if (v && strcmp(v, "after") == 0) kill_mode = 2;
 }
+
 
 __attribute__((destructor)) static void report(void)
 {
@@ -91,6 +100,13 @@ __attribute__((destructor)) static void report(void)
     if (fd < 0) return;
     if (n > 0) real_write(fd, line, (size_t)n);
     real_close(fd);
+}
+
+/* The chosen call in kill mode: die before it, or remember to die after it. */
+static void die(void)
+{
+    report();
+    raise(SIGKILL);
 }
 
 static int matches(const char *path) { return match && path && strstr(path, match) != NULL; }
@@ -108,7 +124,8 @@ static int hit(int op)
     long k = __atomic_add_fetch(&counts[op], 1, __ATOMIC_SEQ_CST);
     if (op == fail_op && fail_at > 0 && k == fail_at) {
         __atomic_add_fetch(&injected, 1, __ATOMIC_SEQ_CST);
-        return 1;
+        if (kill_mode == 1) die();
+        return kill_mode ? 2 : 1;   /* 2: perform the call, then die */
     }
     return 0;
 }
@@ -171,7 +188,9 @@ ssize_t write(int fd, const void *p, size_t n)
 {
     load();
     if (!tracked(fd)) return real_write(fd, p, n);
-    if (hit(OP_WRITE)) { errno = fail_errno; return -1; }
+    int h = hit(OP_WRITE);
+    if (h == 1) { errno = fail_errno; return -1; }
+    if (h == 2) { real_write(fd, p, n); die(); }
     if (space >= 0) {
         long long left = space - __atomic_load_n(&written, __ATOMIC_SEQ_CST);
         if (left <= 0) {
@@ -189,20 +208,29 @@ ssize_t write(int fd, const void *p, size_t n)
 int fsync(int fd)
 {
     load();
-    if (tracked(fd) && hit(OP_FSYNC)) { errno = fail_errno; return -1; }
-    return real_fsync(fd);
+    int h = tracked(fd) ? hit(OP_FSYNC) : 0;
+    if (h == 1) { errno = fail_errno; return -1; }
+    int r = real_fsync(fd);
+    if (h == 2) die();
+    return r;
 }
 
 int fdatasync(int fd)
 {
     load();
-    if (tracked(fd) && hit(OP_FSYNC)) { errno = fail_errno; return -1; }
-    return real_fdatasync(fd);
+    int h = tracked(fd) ? hit(OP_FSYNC) : 0;
+    if (h == 1) { errno = fail_errno; return -1; }
+    int r = real_fdatasync(fd);
+    if (h == 2) die();
+    return r;
 }
 
 int rename(const char *from, const char *to)
 {
     load();
-    if ((matches(from) || matches(to)) && hit(OP_RENAME)) { errno = fail_errno; return -1; }
-    return real_rename(from, to);
+    int h = matches(from) || matches(to) ? hit(OP_RENAME) : 0;
+    if (h == 1) { errno = fail_errno; return -1; }
+    int r = real_rename(from, to);
+    if (h == 2) die();
+    return r;
 }
