@@ -9,6 +9,7 @@
 
 #include "date.h"
 #include "json.h"
+#include "jsonread.h"
 
 /* ---- scratch vectors and the string pool ---- */
 
@@ -97,7 +98,14 @@ void warn(pk_extractor *x, const char *fmt, ...)
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    if ((size_t)n >= sizeof tmp) n = sizeof tmp - 1;
+    if ((size_t)n >= sizeof tmp) {
+        /* cut: drop a character the cut left incomplete (pool strings must be valid UTF-8) */
+        size_t k = sizeof tmp - 1, cont = 0;
+        while (k && cont < 3 && ((unsigned char)tmp[k - 1] & 0xC0) == 0x80) { k--; cont++; }
+        unsigned char c = k ? (unsigned char)tmp[k - 1] : 0;
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        n = (int)(k && cont + 1 < need ? k - 1 : sizeof tmp - 1);
+    }
     for (size_t i = 0; i < x->warnings.n; i++)   /* the same warning once per document */
         if (x->warnings.v[i].len == (uint32_t)n && memcmp(pool_at(x, x->warnings.v[i]), tmp, (size_t)n) == 0) return;
     str s = pool_put(x, tmp, (size_t)n);
@@ -277,10 +285,9 @@ pk_status pk_extract_pretty(const char *json, char **out)
 {
     *out = NULL;
     if (!json) return PK_EINVAL;
-    util_install_json_alloc();
-    json_error_t err;
-    json_t *v = json_loads(json, JSON_DECODE_ANY, &err);
-    if (!v) return PK_EINVAL;
+    json_t *v;
+    pk_status st = json_read(json, strlen(json), 1, &v, NULL);
+    if (st != PK_OK) return st == PK_ENOMEM ? PK_ENOMEM : PK_EINVAL;
     *out = json_dump_pretty(v);
     json_decref(v);
     return *out ? PK_OK : PK_ENOMEM;

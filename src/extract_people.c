@@ -87,7 +87,10 @@ void extract_add_role(pk_extractor *x, person *pp, const char *r, size_t n)
     if (!n) return;
     if (pp->role.off == STR_NULL) { pp->role = put_lower(x, r, n); return; }
     char low[128];
-    if (n >= sizeof low) n = sizeof low - 1;
+    if (n >= sizeof low) {
+        n = sizeof low - 1;
+        while (n && ((unsigned char)r[n] & 0xC0) == 0x80) n--;   /* not inside a character */
+    }
     memcpy(low, r, n);
     lower_inplace(low, n);
     const char *cur = pool_at(x, pp->role);
@@ -147,8 +150,7 @@ static str at_value(pk_extractor *x, const char *p, size_t n)
         m = (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
         /* "4.4" (an item) has one digit after the dot and is kept as written */
         if (h < 24 && m < 60) {
-            char b[32];
-            snprintf(b, sizeof b, "%02d:%02d", h, m);
+            char b[8] = {(char)('0' + h / 10), (char)('0' + h % 10), ':', (char)('0' + m / 10), (char)('0' + m % 10), 0};
             return pool_put(x, b, 5);
         }
     }
@@ -597,6 +599,7 @@ static void set_body_from_title(pk_extractor *x)
         /* copy first: the pool may move while we add to it */
         char tmp[256];
         size_t l = e - s < sizeof tmp ? e - s : sizeof tmp - 1;
+        while (l < e - s && l && ((unsigned char)t[s + l] & 0xC0) == 0x80) l--;   /* whole characters */
         memcpy(tmp, t + s, l);
         while (l && (tmp[l - 1] == ' ' || tmp[l - 1] == ',' || tmp[l - 1] == ':')) l--;
         if (l) r->body = pool_put(x, tmp, l);

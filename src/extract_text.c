@@ -100,7 +100,7 @@ static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
         x->ucache.v[ui] = c;
     }
     *n = (size_t)(c & 0xFFFFFFFF);
-    return x->sbounds.v + (c >> 32);
+    return *n ? x->sbounds.v + (c >> 32) : NULL;
 }
 
 /* The sentence around [ms, me) inside unit u. */
@@ -467,6 +467,8 @@ static void elections(pk_extractor *x)
             char names[256], role[96];
             size_t nl = ne - ns < sizeof names ? ne - ns : sizeof names - 1;
             size_t rl_ = re_ - rs_ < sizeof role ? re_ - rs_ : sizeof role - 1;
+            while (nl < ne - ns && nl && ((unsigned char)t[ns + nl] & 0xC0) == 0x80) nl--;   /* whole characters */
+            while (rl_ < re_ - rs_ && rl_ && ((unsigned char)t[rs_ + rl_] & 0xC0) == 0x80) rl_--;
             memcpy(names, t + ns, nl);
             memcpy(role, t + rs_, rl_);
             names[nl] = role[rl_] = 0;

@@ -353,7 +353,19 @@ pk_status ix_commit(pk_index *ix)
     if (st) goto done;
     ix->man.generation = gen;
     if ((st = ixf_sync_dir(ix->dir, &ix->msg))) goto done;
-    if ((st = manifest_write(ix->dir, &ix->man, &ix->msg))) goto done;
+    int switched = 0;
+    if ((st = manifest_write(ix->dir, &ix->man, &ix->msg, &switched))) {
+        if (switched) {
+            /* the new manifest is in place but not durable: readers see the new generation, this
+             * handle keeps the old one in memory, so it must never write or remove files again */
+            char keep[sizeof ix->msg.text];
+            memcpy(keep, ix->msg.text, sizeof keep);
+            msg_set(&ix->msg, "%.400s (generation %llu is in place but may not survive a power loss)", keep,
+                    (unsigned long long)gen);
+            ix->broken = 1;
+        }
+        goto done;
+    }
     free_pending(ix);
     ix->dirty = 0;
     manifest_free(&saved);

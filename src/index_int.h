@@ -59,7 +59,7 @@ struct pk_index {
     size_t       mem_budget;   /* bytes of postings buffered before a flush */
     int          dirty;        /* man differs from the committed manifest */
     int          async_store;  /* new segments compress stored blocks in a thread of their own */
-    int          broken;       /* opening a generation failed: no more writing through this handle */
+    int          broken;       /* a load failed, or a commit ended in doubt: never write again */
     uint64_t     run_added, run_replaced, run_deleted;
 };
 
@@ -88,7 +88,7 @@ pk_status ix_require_write(pk_index *ix);
 
 /* ---- pipeline.c ---- */
 /* The meeting body (meeting.body) of an extraction record, or NULL; caller frees. */
-char     *ix_record_body(const char *rec, size_t n);
+pk_status ix_record_body(const char *rec, size_t n, char **body);
 
 /* ---- index_writer.c ---- */
 /* Add one analyzed document (ADD, or REPLACE of d->old_id); flushes and commits when the buffer

@@ -64,13 +64,15 @@ static int cmp_body(const void *a, const void *b)
     return strcmp(x->body, y->body);
 }
 
-static uint64_t file_size(const char *dir, const char *name)
+/* Add the size of dir/name to *total; -1 when out of memory. */
+static int add_file_size(const char *dir, const char *name, uint64_t *total)
 {
     char *p = pk_sprintf("%s/%s", dir, name);
+    if (!p) return -1;
     struct stat st;
-    uint64_t n = p && stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
+    if (stat(p, &st) == 0) *total += (uint64_t)st.st_size;
     pk_free(p);
-    return n;
+    return 0;
 }
 
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
@@ -79,6 +81,7 @@ static double round2(double x) { return (double)(long long)(x * 100.0 + 0.5) / 1
 pk_status pk_index_stats_json(pk_index *ix, char **json)
 {
     *json = NULL;
+    unsigned long jf = util_json_failures();
     uint64_t docs = 0, deleted = 0, text = 0, raw = 0, tokens = 0, postings = 0, positions = 0;
     uint64_t b_dict = 0, b_post = 0, b_pos = 0, b_docs = 0, b_stored = 0, total = 0;
     int32_t first = PK_NODATE, last = PK_NODATE;
@@ -106,7 +109,7 @@ pk_status pk_index_stats_json(pk_index *ix, char **json)
             char name[64];
             snprintf(name, sizeof name, "seg-%06llu-g%06llu.del", (unsigned long long)ix->man.segs[i].id,
                      (unsigned long long)ix->man.segs[i].del_gen);
-            total += file_size(ix->dir, name);
+            if (add_file_size(ix->dir, name, &total)) { st = PK_ENOMEM; break; }
         }
         /* live documents: dates, bodies, and what deleted ones take away */
         for (uint32_t d = 0; d < in->ndocs; d++) {
@@ -140,7 +143,7 @@ pk_status pk_index_stats_json(pk_index *ix, char **json)
             bodies[k].docs++;
         }
     }
-    total += file_size(ix->dir, MANIFEST_NAME);
+    if (!st && add_file_size(ix->dir, MANIFEST_NAME, &total)) st = PK_ENOMEM;
     uint64_t words = 0, parts = 0;
     if (!st) st = count_terms(ix, &words, &parts);
     ixr_period *per = NULL;
@@ -203,6 +206,7 @@ pk_status pk_index_stats_json(pk_index *ix, char **json)
     json_object_set_new(o, "bodies", jb);
     json_set_int(o, "generation", (long long)ix->man.generation);
     json_set_str(o, "analyzer", ix->man.identity);
+    if (util_json_failures() != jf) { st = PK_ENOMEM; goto done; }   /* a setter lost its value */
     *json = json_dump_compact(o);
     if (!*json) st = PK_ENOMEM;
 done:

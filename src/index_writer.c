@@ -404,7 +404,13 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     }
     return PK_OK;
 oom:
+    /* the buffer holds part of this document: drop everything not yet committed (the buffered
+     * documents, and the deletions of the versions they replace) rather than commit a half */
     msg_set(&ix->msg, "out of memory while buffering postings");
+    ixbuf_free(ix->buf);
+    ix->buf = NULL;
+    ix_drop_pending(ix);
+    ix->pm_ready = 0;
     return PK_ENOMEM;
 }
 

@@ -7,7 +7,14 @@
 static char *dump(const json_t *v, size_t flags)
 {
     util_install_json_alloc();
+    unsigned long jf = util_json_failures();
     char *s = json_dumps(v, flags | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8));
+    /* jansson ignores a failed append while writing an object's key and goes on, so a text it
+     * returns after any failed allocation may lack pieces */
+    if (s && util_json_failures() != jf) {
+        pk_free(s);
+        s = NULL;
+    }
     return s;   /* allocated through the hook, so pk_free releases it */
 }
 

@@ -37,6 +37,7 @@ typedef struct tex {
     int        nenvs;
     int        depth;
     size_t     budget;         /* bytes that macro expansion may still produce */
+    size_t     scan_left;      /* bytes that look-aheads may still scan (tex_scan) */
     int        stop;           /* \end{document} */
     int        math;
     int        has_chapter;
@@ -53,6 +54,17 @@ static void tex_run(tex *T, const char *p, size_t n);
 
 /* ---- scanning helpers ---- */
 
+/* Every look-ahead for a closing brace, bracket or \end is charged to T->scan_left, so that hostile
+ * input ("{{{{..." over megabytes, each brace scanning to the end) costs time linear in its size:
+ * a document may scan 32 times its length, far more than real ones need; after that closings are
+ * no longer looked for and the rest reads as plain text. */
+static int tex_scan(tex *T)
+{
+    if (T->scan_left == 0) return 0;
+    T->scan_left--;
+    return 1;
+}
+
 static int is_letter_byte(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
 
 /* Index just past the end of the line (the '\n'), for a '%' comment at i. */
@@ -64,10 +76,11 @@ static size_t skip_comment(const char *p, size_t n, size_t i)
 
 /* For the '{' at p[i]: index of the matching '}', or n when unbalanced.  Escapes and comments
  * are respected unless verbatim. */
-static size_t group_end(const char *p, size_t n, size_t i, int verbatim)
+static size_t group_end(tex *T, const char *p, size_t n, size_t i, int verbatim)
 {
     int d = 0;
     for (size_t k = i; k < n; k++) {
+        if (!tex_scan(T)) return n;
         char c = p[k];
         if (c == '\\' && !verbatim) { k++; continue; }
         if (c == '%' && !verbatim) { k = skip_comment(p, n, k); continue; }
@@ -78,10 +91,11 @@ static size_t group_end(const char *p, size_t n, size_t i, int verbatim)
 }
 
 /* For the '[' at p[i]: index of the matching ']' at brace depth 0, or n. */
-static size_t bracket_end(const char *p, size_t n, size_t i)
+static size_t bracket_end(tex *T, const char *p, size_t n, size_t i)
 {
     int d = 0;
     for (size_t k = i + 1; k < n; k++) {
+        if (!tex_scan(T)) return n;
         char c = p[k];
         if (c == '\\') { k++; continue; }
         if (c == '%') { k = skip_comment(p, n, k); continue; }
@@ -109,7 +123,7 @@ static size_t skip_arg_space(const char *p, size_t n, size_t i)
 typedef struct targ { const char *p; size_t n; int present; } targ;
 
 /* Read one mandatory argument at i: a group, a control sequence or one character. */
-static size_t read_marg(const char *p, size_t n, size_t i, targ *a, int verbatim)
+static size_t read_marg(tex *T, const char *p, size_t n, size_t i, targ *a, int verbatim)
 {
     size_t j = skip_arg_space(p, n, i);
     a->present = 0;
@@ -117,7 +131,7 @@ static size_t read_marg(const char *p, size_t n, size_t i, targ *a, int verbatim
     a->n = 0;
     if (j >= n || p[j] == '}' || p[j] == ']') return i;
     if (p[j] == '{') {
-        size_t e = group_end(p, n, j, verbatim);
+        size_t e = group_end(T, p, n, j, verbatim);
         if (e >= n) { a->p = p + j + 1; a->n = n - j - 1; a->present = 1; return n; }
         a->p = p + j + 1;
         a->n = e - j - 1;
@@ -138,7 +152,7 @@ static size_t read_marg(const char *p, size_t n, size_t i, targ *a, int verbatim
 }
 
 /* Read arguments by spec: 's' star, 'o' optional [..], 'm' mandatory. */
-static size_t read_args(const char *p, size_t n, size_t i, const char *spec, targ *args)
+static size_t read_args(tex *T, const char *p, size_t n, size_t i, const char *spec, targ *args)
 {
     int k = 0;
     for (const char *s = spec; *s; s++, k++) {
@@ -152,11 +166,11 @@ static size_t read_args(const char *p, size_t n, size_t i, const char *spec, tar
             size_t j = i;
             while (j < n && (p[j] == ' ' || p[j] == '\t')) j++;
             if (j < n && p[j] == '[') {
-                size_t e = bracket_end(p, n, j);
+                size_t e = bracket_end(T, p, n, j);
                 if (e < n) { a->p = p + j + 1; a->n = e - j - 1; a->present = 1; i = e + 1; }
             }
         } else {
-            i = read_marg(p, n, i, a, *s == 'v');
+            i = read_marg(T, p, n, i, a, *s == 'v');
         }
     }
     return i;
@@ -285,12 +299,12 @@ static size_t macro_expand(tex *T, tex_macro *m, const char *p, size_t n, size_t
     int k = 0;
     if (m->opt && m->nargs > 0) {
         targ o[1];
-        i = read_args(p, n, i, "o", o);
+        i = read_args(T, p, n, i, "o", o);
         if (o[0].present) args[k++] = o[0];
         else { args[k].p = m->opt; args[k].n = strlen(m->opt); args[k].present = 1; k++; }
     }
     while (k < m->nargs) {
-        i = read_marg(p, n, i, &args[k], 0);
+        i = read_marg(T, p, n, i, &args[k], 0);
         k++;
     }
     if (T->depth >= TEX_MAX_DEPTH) return i;
@@ -499,10 +513,12 @@ static const tex_envdef *envdef_find(const char *name, size_t n)
 
 /* Index of "\end{name}" matching a \begin{name} whose content starts at i (nesting counted);
  * *after gets the index after it.  n when missing. */
-static size_t find_end(const char *p, size_t n, size_t i, const char *name, size_t nl, size_t *after, int verbatim)
+static size_t find_end(tex *T, const char *p, size_t n, size_t i, const char *name, size_t nl, size_t *after,
+                       int verbatim)
 {
     int d = 0;
     for (size_t k = i; k < n; k++) {
+        if (!tex_scan(T)) break;
         if (p[k] == '%' && !verbatim) { k = skip_comment(p, n, k); continue; }
         if (p[k] != '\\') continue;
         if (k + 6 + nl <= n && memcmp(p + k, "\\end{", 5) == 0 && memcmp(p + k + 5, name, nl) == 0 && p[k + 5 + nl] == '}') {
@@ -560,7 +576,7 @@ static void do_table(tex *T, const char *p, size_t n)
                 size_t j = next;
                 while (j < n && (p[j] == ' ' || p[j] == '\t')) j++;
                 if (j < n && p[j] == '[') {
-                    size_t e = bracket_end(p, n, j);
+                    size_t e = bracket_end(T, p, n, j);
                     if (e < n) next = e + 1;
                 }
             } else if (d == 0 && n - i >= 15 && memcmp(p + i, "\\tabularnewline", 15) == 0) {
@@ -569,10 +585,10 @@ static void do_table(tex *T, const char *p, size_t n)
             } else if (n - i >= 6 && memcmp(p + i, "\\begin", 6) == 0) {
                 /* a nested environment: skip over it whole */
                 targ a;
-                size_t j = read_marg(p, n, i + 6, &a, 0);
+                size_t j = read_marg(T, p, n, i + 6, &a, 0);
                 if (a.present) {
                     size_t after;
-                    find_end(p, n, j, a.p, a.n, &after, 0);
+                    find_end(T, p, n, j, a.p, a.n, &after, 0);
                     i = after;
                     continue;
                 }
@@ -630,10 +646,10 @@ static void begin_env(tex *T, const char *p, size_t n, size_t *ip, const char *n
         return;
     }
     targ args[8];
-    if (d && d->spec[0]) i = read_args(p, n, i, d->spec, args);
+    if (d && d->spec[0]) i = read_args(T, p, n, i, d->spec, args);
     if (d && (d->kind == 2 || d->kind == 3 || d->kind == 4)) {
         size_t after;
-        size_t e = find_end(p, n, i, name, nl, &after, d->kind == 3);
+        size_t e = find_end(T, p, n, i, name, nl, &after, d->kind == 3);
         if (d->kind == 2) do_table(T, p + i, e - i);
         else if (d->kind == 3) {
             if (i < n && p[i] == '\n') i++;
@@ -645,7 +661,7 @@ static void begin_env(tex *T, const char *p, size_t n, size_t *ip, const char *n
     if (!d) {
         /* an environment we do not know: skip its options, keep its content under a label */
         while (i < n && p[i] == '[') {
-            size_t e = bracket_end(p, n, i);
+            size_t e = bracket_end(T, p, n, i);
             if (e >= n) break;
             i = e + 1;
         }
@@ -754,7 +770,7 @@ static size_t do_def(tex *T, const char *p, size_t n, size_t i)
         j++;
     }
     if (j >= n) return n;
-    size_t e = group_end(p, n, j, 0);
+    size_t e = group_end(T, p, n, j, 0);
     if (e >= n) return n;
     macro_define(T, p + ns, ne - ns, nargs, NULL, p + j + 1, e - j - 1);
     return e + 1;
@@ -764,7 +780,7 @@ static size_t do_def(tex *T, const char *p, size_t n, size_t i)
 static size_t do_newcommand(tex *T, const char *p, size_t n, size_t i, int provide)
 {
     targ a[5];
-    i = read_args(p, n, i, "smoom", a);
+    i = read_args(T, p, n, i, "smoom", a);
     const char *name;
     size_t nl;
     if (!a[4].present || !cs_of_arg(&a[1], &name, &nl)) return i;
@@ -814,9 +830,9 @@ static size_t do_titleformat(tex *T, const char *p, size_t n, size_t i)
 {
     targ a[8];
     if (i < n && p[i] == '*') {
-        return read_args(p, n, i + 1, "mm", a);
+        return read_args(T, p, n, i + 1, "mm", a);
     }
-    i = read_args(p, n, i, "mommmmo", a);
+    i = read_args(T, p, n, i, "mommmmo", a);
     const char *name;
     size_t nl;
     if (!cs_of_arg(&a[0], &name, &nl) || !a[3].present) return i;
@@ -873,7 +889,7 @@ static size_t do_control(tex *T, const char *p, size_t n, size_t i)
             const char *ap = strchr(acc, c);
             uint32_t mark = ap ? marks[ap - acc] : 0;
             targ a;
-            size_t k = read_marg(p, n, ne, &a, 0);
+            size_t k = read_marg(T, p, n, ne, &a, 0);
             if (a.present) {
                 pk_buf b;
                 buf_init(&b);
@@ -904,7 +920,7 @@ static size_t do_control(tex *T, const char *p, size_t n, size_t i)
         size_t k = j;
         if (b->action != A_DEF && b->action != A_NEWCMD && b->action != A_PROVIDE && b->action != A_LET &&
             b->action != A_NEWENV && b->action != A_VERB && b->action != A_CSNAME && b->action != A_TITLEFORMAT)
-            k = read_args(p, n, word ? j : ne, b->spec, a);
+            k = read_args(T, p, n, word ? j : ne, b->spec, a);
         switch (b->action) {
         case A_DROP:
             return k;
@@ -1003,7 +1019,7 @@ static size_t do_control(tex *T, const char *p, size_t n, size_t i)
         case A_LET:
             return do_let(T, p, n, j);
         case A_NEWENV:
-            return read_args(p, n, j, "smoomm", a);
+            return read_args(T, p, n, j, "smoomm", a);
         case A_TITLEFORMAT:
             return do_titleformat(T, p, n, ne);
         case A_SETCOUNTER:
@@ -1023,8 +1039,7 @@ static size_t do_control(tex *T, const char *p, size_t n, size_t i)
             if (q >= n) return n;
             char delim = p[q];
             const char *end = memchr(p + q + 1, delim, n - q - 1);
-            const char *nl2 = memchr(p + q + 1, '\n', n - q - 1);
-            if (!end || (nl2 && nl2 < end)) return q + 1;
+            if (!end || memchr(p + q + 1, '\n', (size_t)(end - (p + q + 1)))) return q + 1;
             em_text(e, p + q + 1, (size_t)(end - (p + q + 1)));
             return (size_t)(end - p) + 1;
         }
@@ -1064,13 +1079,13 @@ static size_t do_control(tex *T, const char *p, size_t n, size_t i)
         size_t q = k;
         while (q < n && (p[q] == ' ' || p[q] == '\t')) q++;
         if (q < n && p[q] == '[') {
-            size_t be = bracket_end(p, n, q);
+            size_t be = bracket_end(T, p, n, q);
             if (be >= n) break;
             args[na].p = p + q + 1; args[na].n = be - q - 1; args[na].present = 2;
             na++;
             k = be + 1;
         } else if (q < n && p[q] == '{') {
-            size_t ge = group_end(p, n, q, 0);
+            size_t ge = group_end(T, p, n, q, 0);
             if (ge >= n) break;
             args[na].p = p + q + 1; args[na].n = ge - q - 1; args[na].present = 1;
             na++;
@@ -1146,7 +1161,7 @@ static void tex_run(tex *T, const char *p, size_t n)
             i = do_control(T, p, n, i);
             break;
         case '{': {
-            size_t g = group_end(p, n, i, 0);
+            size_t g = group_end(T, p, n, i, 0);
             if (g >= n) { i++; break; }
             if (T->depth < TEX_MAX_DEPTH) {
                 T->depth++;
@@ -1212,6 +1227,7 @@ pk_status latex_reduce(emitter *e, const char *p, size_t n, int *needs_nfc)
     T.e = e;
     T.needs_nfc = needs_nfc;
     T.budget = (size_t)256 << 10;
+    T.scan_left = n < SIZE_MAX / 64 ? 32 * n + ((size_t)1 << 20) : SIZE_MAX;
     if (n < ((size_t)64 << 20)) T.budget += n * 8;
     T.has_chapter = memmem(p, n, "\\chapter", 8) != NULL;
     T.secnumdepth = T.has_chapter ? 2 : 3;

@@ -212,8 +212,9 @@ done:
     return st;
 }
 
-pk_status manifest_write(const char *dir, const manifest *m, pk_msg *msg)
+pk_status manifest_write(const char *dir, const manifest *m, pk_msg *msg, int *switched)
 {
+    if (switched) *switched = 0;
     if (m->identity && strchr(m->identity, '\n')) {
         msg_set(msg, "analyzer identity contains a line break");
         return PK_EINVAL;
@@ -239,7 +240,8 @@ pk_status manifest_write(const char *dir, const manifest *m, pk_msg *msg)
     if (fsync(fd) != 0) { msg_set(msg, "%s: fsync failed: %s", tmp, strerror(errno)); goto done; }
     if (close(fd) != 0) { fd = -1; msg_set(msg, "%s: close failed: %s", tmp, strerror(errno)); goto done; }
     fd = -1;
-    if (rename(tmp, fin) != 0) { msg_set(msg, "%s: rename failed: %s", fin, strerror(errno)); goto done; }
+    if (rename(tmp, fin) != 0) { msg_set(msg, "%s: rename failed: %s", fin, strerror(errno)); unlink(tmp); goto done; }
+    if (switched) *switched = 1;
     st = ixf_sync_dir(dir, msg);
 done:
     if (fd >= 0) { close(fd); unlink(tmp); }

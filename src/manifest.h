@@ -36,8 +36,11 @@ void      manifest_remove(manifest *m, size_t i, size_t count);
 
 /* Read dir/MANIFEST.  PK_ENOENT when there is none; PK_ECORRUPT / PK_EVERSION with the reason. */
 pk_status manifest_read(const char *dir, manifest *m, pk_msg *msg);
-/* Write atomically and durably. */
-pk_status manifest_write(const char *dir, const manifest *m, pk_msg *msg);
+/* Write atomically and durably: MANIFEST.tmp, fsync, rename over MANIFEST, fsync of the folder.
+ * *switched (may be NULL) is set to 1 once the rename has happened: a failure after that (the
+ * folder's fsync) leaves the new manifest in place, readers see it, but it may not survive a power
+ * loss. */
+pk_status manifest_write(const char *dir, const manifest *m, pk_msg *msg, int *switched);
 /* The manifest as text (for verify's report and tests); caller frees. */
 char     *manifest_text(const manifest *m);
 

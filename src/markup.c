@@ -158,6 +158,7 @@ void em_key(emitter *e, const char *key, const char *v, size_t vn)
     buf_init(&pre);
     buf_puts(&pre, key);
     buf_putc(&pre, '\t');
+    if (pre.err) e->out->err = 1;   /* the output is incomplete: reported as out of memory */
     em_begin(e, EM_KEY, pre.err ? "" : (const char *)pre.p, pre.err ? 0 : pre.n);
     buf_free(&pre);
     em_text(e, v, vn);
@@ -293,8 +294,8 @@ pk_status markup_reduce(pk_format f, const char *p, size_t n, pk_buf *out, int *
     default:              st = PK_EINVAL; break;
     }
     if (st == PK_OK) em_finish(&e);
-    em_free(&e);
     if (st == PK_OK && (out->err || e.prefix.err)) st = PK_ENOMEM;
+    em_free(&e);
     return st;
 }
 
@@ -318,6 +319,7 @@ typedef struct md {
     int      item_open;     /* the last line was a list item (or its continuation) */
     int      item_content;  /* content column of the open item */
     int      err;
+    size_t   scan_left;     /* bytes the look-aheads of this line may still scan (see md_inline) */
 } md;
 
 static const struct { const char *name; const char *utf8; } md_entities[] = {
@@ -415,11 +417,20 @@ static const uint8_t md_special[256] = {
     ['\\'] = 1, ['`'] = 1, ['!'] = 1, ['['] = 1, ['<'] = 1, ['&'] = 1, ['*'] = 1, ['_'] = 1, ['~'] = 1,
 };
 
+/* Charge a look-ahead of k bytes to the line's budget; 0 when the budget is spent. */
+static int md_scan(md *m, size_t k)
+{
+    if (m->scan_left < k) { m->scan_left = 0; return 0; }
+    m->scan_left -= k;
+    return 1;
+}
+
 /* Matching ']' for the '[' at p[0], or 0. */
-static size_t md_close_bracket(const char *p, size_t n)
+static size_t md_close_bracket(md *m, const char *p, size_t n)
 {
     int d = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!md_scan(m, 1)) return 0;
         if (p[i] == '\\') { i++; continue; }
         if (p[i] == '`') {
             const char *e = memchr(p + i + 1, '`', n - i - 1);
@@ -432,10 +443,11 @@ static size_t md_close_bracket(const char *p, size_t n)
 }
 
 /* Matching ')' for the '(' at p[0], or 0. */
-static size_t md_close_paren(const char *p, size_t n)
+static size_t md_close_paren(md *m, const char *p, size_t n)
 {
     int d = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!md_scan(m, 1)) return 0;
         if (p[i] == '\\') { i++; continue; }
         if (p[i] == '(') d++;
         else if (p[i] == ')' && --d == 0) return i;
@@ -480,6 +492,7 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
                     j++;
                 }
             }
+            if (!md_scan(m, j - i)) close = 0;
             if (!close) { buf_put(b, p + i, k); i += k; continue; }
             const char *s = p + i + k;
             size_t sl = close - (i + k);
@@ -490,18 +503,18 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
         }
         if (c == '!' && i + 1 < n && p[i + 1] == '[') { i++; continue; }   /* image: keep its alt text */
         if (c == '[' && depth < 8) {
-            size_t cb = md_close_bracket(p + i, n - i);
+            size_t cb = md_close_bracket(m, p + i, n - i);
             if (cb) {
                 size_t after = i + cb + 1;
                 if (after < n && p[after] == '(') {
-                    size_t cp = md_close_paren(p + after, n - after);
+                    size_t cp = md_close_paren(m, p + after, n - after);
                     if (cp) {
                         md_inline_into(m, p + i + 1, cb - 1, depth + 1);
                         i = after + cp + 1;
                         continue;
                     }
                 } else if (after < n && p[after] == '[') {
-                    size_t cb2 = md_close_bracket(p + after, n - after);
+                    size_t cb2 = md_close_bracket(m, p + after, n - after);
                     if (cb2) {
                         md_inline_into(m, p + i + 1, cb - 1, depth + 1);
                         i = after + cb2 + 1;
@@ -516,6 +529,7 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
         if (c == '<') {
             /* autolink */
             const char *gt = memchr(p + i + 1, '>', n - i - 1);
+            if (gt && !md_scan(m, (size_t)(gt - (p + i)))) gt = NULL;
             if (gt) {
                 size_t l = (size_t)(gt - (p + i + 1));
                 const char *s = p + i + 1;
@@ -527,7 +541,8 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
                 }
             }
             int br = 0;
-            size_t tl = md_tag(p + i, n - i, &br, &m->in_comment);
+            size_t tl = m->scan_left ? md_tag(p + i, n - i, &br, &m->in_comment) : 0;
+            if (tl && !md_scan(m, tl)) tl = 0;
             if (tl) {
                 if (br) buf_putc(b, ' ');
                 i += tl;
@@ -575,6 +590,11 @@ static void md_inline_into(md *m, const char *p, size_t n, int depth)
 static void md_flush_line(md *m)
 {
     pk_buf *b = &m->line;
+    if (b->err || m->err) {   /* out of memory (reported at the end): the line is incomplete */
+        b->n = 0;
+        m->ndelims = 0;
+        return;
+    }
     for (size_t k = 0; k < m->ndelims; k++) {
         md_delim *cl = &m->delims[k];
         if (!cl->close || cl->used) continue;
@@ -600,8 +620,13 @@ static void md_flush_line(md *m)
     m->ndelims = 0;
 }
 
+/* Inline Markdown of one line.  Links, tags and code spans look ahead for their closing marks; on
+ * hostile lines ("[[[[..." or "![a![a..." over megabytes) those look-aheads would add up to time
+ * quadratic in the line, so a line may scan ahead 32 times its length (real lines use a fraction
+ * of that); after that its remaining marks are taken as text. */
 static void md_inline(md *m, const char *p, size_t n)
 {
+    m->scan_left = n < SIZE_MAX / 32 - 4096 ? 32 * n + 4096 : SIZE_MAX;
     m->line.n = 0;
     m->ndelims = 0;
     md_inline_into(m, p, n, 0);
@@ -814,7 +839,8 @@ pk_status markdown_reduce(emitter *e, const char *p, size_t n)
         }
         if (col < 4 && tn >= 5 && t[0] == '[') {
             /* link reference definition */
-            size_t cb = md_close_bracket(t, tn);
+            m.scan_left = tn;
+            size_t cb = md_close_bracket(&m, t, tn);
             if (cb && cb + 1 < tn && t[cb + 1] == ':') continue;
         }
         /* tables: a row with pipes followed by a delimiter row */

@@ -12,6 +12,7 @@
 #include "analyzer_ids.h"
 #include "index_int.h"
 #include "json.h"
+#include "jsonread.h"
 
 /* ------------------------------------------------------------------------------------------------
  * Analysis of one document (in a worker)
@@ -221,17 +222,20 @@ static int scan_body(const char *rec, size_t n, char **body)
     return 0;
 }
 
-char *ix_record_body(const char *rec, size_t n)
+/* The meeting body from an extraction record into *body (NULL when it has none): the scan, else
+ * jansson.  PK_ENOMEM is the only failure: a record that is not JSON has no body. */
+pk_status ix_record_body(const char *rec, size_t n, char **body)
 {
-    char *r;
-    if (scan_body(rec, n, &r) == 0) return r;
-    util_install_json_alloc();
-    json_t *o = json_loadb(rec, n, 0, NULL);
-    if (!o) return NULL;
+    if (scan_body(rec, n, body) == 0) return PK_OK;
+    *body = NULL;
+    json_t *o;
+    pk_status st = json_read(rec, n, 1, &o, NULL);
+    if (st != PK_OK) return st == PK_ENOMEM ? PK_ENOMEM : PK_OK;
     const char *b = json_string_value(json_object_get(json_object_get(o, "meeting"), "body"));
-    r = b && *b ? pk_strdup(b) : NULL;
+    int want = b && *b;
+    if (want) *body = pk_strdup(b);
     json_decref(o);
-    return r;
+    return want && !*body ? PK_ENOMEM : PK_OK;
 }
 
 /* Turn a document into an analyzed document (takes the document's text); *err on failure. */
@@ -279,7 +283,11 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     d->ntokens = w->ntokens;
     d->record = rec;
     d->record_len = strlen(rec);
-    d->body = ix_record_body(rec, d->record_len);
+    if (ix_record_body(rec, d->record_len, &d->body) != PK_OK) {
+        *err = pk_sprintf("%s: out of memory", d->path);
+        ixdoc_free(d);
+        return PK_ENOMEM;
+    }
     *out = d;
     return PK_OK;
 }
@@ -297,6 +305,7 @@ typedef struct job {
     ixdoc    *out;        /* JOB_DOC after analysis */
     char     *path;       /* JOB_UNCHANGED: the path */
     char     *error;      /* JOB_FAILED, or a failed analysis: "path: reason" */
+    pk_status status;     /* JOB_FAILED: why */
     uint64_t  bytes;
     int       action;
     uint32_t  old_id;
@@ -362,6 +371,7 @@ static void classify(run *r, pk_doc *doc, job *j)
     /* later occurrences of the path in this run are duplicates */
     if (ix_pathmap_put(ix, doc->path, n, doc->hash, PATH_THIS_RUN) != PK_OK) {
         j->kind = JOB_FAILED;
+        j->status = PK_ENOMEM;
         j->error = pk_sprintf("%s: out of memory", doc->path);
         j->doc = NULL;
         pk_doc_free(doc);
@@ -375,6 +385,7 @@ static int feed_one(run *r, job *j)
     pk_status st = pk_reader_next(r->rd, &doc);
     if (st != PK_OK) {
         j->kind = JOB_FAILED;
+        j->status = st;
         j->error = pk_strdup(pk_reader_errmsg(r->rd));
         return 1;
     }
@@ -387,7 +398,10 @@ static void work_one(worker_ctx *w, job *j)
 {
     if (j->kind != JOB_DOC) return;
     pk_status st = analyze_doc(w, j->doc, &j->out, &j->error);
-    if (st) j->kind = JOB_FAILED;
+    if (st) {
+        j->kind = JOB_FAILED;
+        j->status = st;
+    }
     /* the analyzer memoises every form it meets; bound that memory (the document holds copies
      * of what it needs, so nothing refers to the cache any more) */
     if (pk_analyzer_forms(w->an) > w->max_forms) {
@@ -419,6 +433,12 @@ static pk_status write_one(run *r, job *j)
         report(r, j->path, NULL);
         break;
     case JOB_FAILED:
+        if (j->status == PK_ENOMEM) {
+            /* not the input's fault: the run stops (what was added before is committed) */
+            msg_set(&r->ix->msg, "%s", j->error ? j->error : "out of memory");
+            st = PK_ENOMEM;
+            break;
+        }
         r->prog.docs_skipped++;
         r->sum->docs_skipped++;
         report(r, NULL, j->error ? j->error : "unknown error");
@@ -507,13 +527,22 @@ static int cores(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-/* Sum the sizes of the inputs (for progress); folders are walked the way the reader walks them. */
-static uint64_t input_bytes(const char *path, int depth)
+/* Sum the sizes of the inputs (for progress); folders are walked the way the reader walks them:
+ * not into a folder that is already open higher up (a symbolic link loop), and at most
+ * WALK_DEPTH levels deep. */
+#define WALK_DEPTH 128
+typedef struct walk_dir { dev_t dev; ino_t ino; } walk_dir;
+
+static uint64_t input_bytes(const char *path, walk_dir *up, int depth)
 {
     struct stat st;
-    if (depth > 64 || stat(path, &st) != 0) return 0;
+    if (depth >= WALK_DEPTH || stat(path, &st) != 0) return 0;
     if (S_ISREG(st.st_mode)) return (uint64_t)st.st_size;
     if (!S_ISDIR(st.st_mode)) return 0;
+    for (int i = 0; i < depth; i++)
+        if (up[i].dev == st.st_dev && up[i].ino == st.st_ino) return 0;
+    up[depth].dev = st.st_dev;
+    up[depth].ino = st.st_ino;
     DIR *d = opendir(path);
     if (!d) return 0;
     uint64_t total = 0;
@@ -524,7 +553,7 @@ static uint64_t input_bytes(const char *path, int depth)
         if (!p) break;
         struct stat s2;
         if (stat(p, &s2) == 0) {
-            if (S_ISDIR(s2.st_mode)) total += input_bytes(p, depth + 1);
+            if (S_ISDIR(s2.st_mode)) total += input_bytes(p, up, depth + 1);
             else if (S_ISREG(s2.st_mode) && pk_reader_wants(p)) total += (uint64_t)s2.st_size;
         }
         pk_free(p);
@@ -596,9 +625,11 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     for (size_t i = 0; i < npaths && !st; i++)
         if ((st = pk_reader_add(r.rd, paths[i]))) msg_set(&ix->msg, "%s: %s", paths[i], pk_reader_errmsg(r.rd));
     if (st) goto done;
-    if (opts && opts->progress)
+    if (opts && opts->progress) {
+        walk_dir walk[WALK_DEPTH];
         for (size_t i = 0; i < npaths; i++)
-            if (strcmp(paths[i], "-") != 0) r.prog.bytes_total += input_bytes(paths[i], 0);
+            if (strcmp(paths[i], "-") != 0) r.prog.bytes_total += input_bytes(paths[i], walk, 0);
+    }
 
     if (njobs == 1) {
         /* one thread does everything, in order */

@@ -182,7 +182,7 @@ static int vocab_has(const q_vocab *v, q_termkind kind, const char *t, size_t n)
 static int expand_topic(const q_vocab *v, const pk_token *tok, int whole_only, q_termset *set)
 {
     q_termset stems = {0};
-    if (termset_add(&stems, QT_WHOLE, tok->stem, tok->stem_len)) return -1;
+    if (termset_add(&stems, QT_WHOLE, tok->stem, tok->stem_len)) { termset_free(&stems); return -1; }
     const char *w = tok->norm;
     size_t n = tok->norm_len;
     size_t bases[2] = {n, 0};
@@ -440,9 +440,9 @@ int qc_eval_doc(const q_compiled *qc, const q_posvec *lists, uint64_t *hits)
     eval_ctx c = {qc, lists, 0, {0}, 0};
     int m = eval(&c, qc->root, &c.acc);
     q_posvec_normalize(&c.acc);
-    *hits = m ? c.acc.n : 0;
+    *hits = m && !c.failed ? c.acc.n : 0;
     q_posvec_free(&c.acc);
-    return m;
+    return c.failed ? -1 : m;
 }
 
 typedef struct text_ctx {

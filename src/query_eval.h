@@ -83,7 +83,8 @@ void q_posvec_normalize(q_posvec *v);
 
 /* The positions at which each leaf matches in one document (leaf i -> lists[i]; a phrase's list holds
  * the positions where the phrase starts).  eval_doc combines them by the tree: returns 1 when the
- * document matches and sets *hits to the number of distinct matching positions of positive leaves. */
+ * document matches and sets *hits to the number of distinct matching positions of positive leaves;
+ * -1 when out of memory (*hits is then 0). */
 int qc_eval_doc(const q_compiled *qc, const q_posvec *lists, uint64_t *hits);
 
 /* A leaf's positions in one document from its words' positions (one list per word, normalised here):

@@ -404,16 +404,17 @@ pk_status query_parse(const char *q, size_t n, q_node **root, char *msg, size_t 
 static void to_string(pk_buf *b, const q_node *nd, int parent_prec)
 {
     switch (nd->kind) {
-    case Q_TOPIC:
+    case Q_TOPIC: {
         /* a word that came quoted and would read back as something else is quoted again */
         const char *colon = strchr(nd->text, ':');
-        if ((colon && colon > nd->text && !is_ascii_digit(nd->text[0])) || strpbrk(nd->text, "*=-()") || strcmp(nd->text, "OR") == 0 || strcmp(nd->text, "AND") == 0 ||
-            strcmp(nd->text, "NOT") == 0) {
+        if ((colon && colon > nd->text && !is_ascii_digit(nd->text[0])) || strpbrk(nd->text, "*=-()") ||
+            strcmp(nd->text, "OR") == 0 || strcmp(nd->text, "AND") == 0 || strcmp(nd->text, "NOT") == 0) {
             buf_putc(b, '"'); buf_put(b, nd->text, nd->len); buf_putc(b, '"');
         } else {
             buf_put(b, nd->text, nd->len);
         }
         break;
+    }
     case Q_EXACT: buf_putc(b, '='); buf_put(b, nd->text, nd->len); break;
     case Q_PREFIX: buf_put(b, nd->text, nd->len); buf_putc(b, '*'); break;
     case Q_PHRASE: buf_putc(b, '"'); buf_put(b, nd->text, nd->len); buf_putc(b, '"'); break;

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "protokoll.h"
 #include "query_eval.h"
+#include "jsonread.h"
 #include "util.h"
 
 /* ---- per-index query context: the analyzer, created once per index handle ---- */
@@ -199,17 +200,16 @@ static void close_iters(word_iters *w, size_t nwords)
  * written by the extractor, where a key in quotes followed by ':' cannot occur inside a string
  * (quotes there are escaped), so the array can be found without parsing the whole record.
  * NULL when the record has no such array. */
-static json_t *record_array(const char *rec, size_t rl, const char *key)
+static pk_status record_array(const char *rec, size_t rl, const char *key, json_t **out)
 {
+    *out = NULL;
     char pat[40];
     int pn = snprintf(pat, sizeof pat, "\"%s\":[", key);
-    if (pn <= 0 || (size_t)pn >= sizeof pat) return NULL;
+    if (pn <= 0 || (size_t)pn >= sizeof pat) return PK_OK;
     const char *at = memmem(rec, rl, pat, (size_t)pn);
-    if (!at) return NULL;
+    if (!at) return PK_OK;   /* a document without a record (or without the list) has no passages */
     const char *arr = at + pn - 1;
-    json_error_t err;
-    util_install_json_alloc();
-    return json_loadb(arr, rl - (size_t)(arr - rec), JSON_DISABLE_EOF_CHECK, &err);
+    return json_read(arr, rl - (size_t)(arr - rec), 0, out, NULL);
 }
 
 /* Passages (decisions or follow-ups) of a record, for in: queries: hits inside them only. */
@@ -221,18 +221,24 @@ static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t 
     *match = 0;
     pk_status st = ixr_stored(r->ix, seg, doc, &rec, &rl, &text, &tl);
     if (st != PK_OK) return st;
-    json_t *list = record_array(rec, rl, r->qc->in == Q_IN_DECISIONS ? "decisions" : "follow_ups");
-    if (!list) return PK_OK;   /* a document without a record has no passages */
+    json_t *list;
+    if ((st = record_array(rec, rl, r->qc->in == Q_IN_DECISIONS ? "decisions" : "follow_ups", &list)) != PK_OK || !list)
+        return st;
     for (size_t i = 0; i < json_array_size(list) && st == PK_OK; i++) {
         const char *t = json_string_value(json_object_get(json_array_get(list, i), "text"));
         if (!t) continue;
         st = qc_match_text(r->qc, r->c->a, t, strlen(t), r->lists, NULL);
         uint64_t h;
-        if (st == PK_OK && qc_eval_doc(r->qc, r->lists, &h)) { *match = 1; *hits += h; }
+        int m = st == PK_OK ? qc_eval_doc(r->qc, r->lists, &h) : 0;
+        if (m < 0) st = PK_ENOMEM;
+        else if (m) { *match = 1; *hits += h; }
     }
     json_decref(list);
     return st;
 }
+
+/* Why a postings iterator stopped: damage, or a shortage of memory. */
+static pk_status post_status(const seg_post *p) { return p->st != PK_OK ? p->st : PK_ECORRUPT; }
 
 static pk_status run_segment(runner *r, size_t seg, match_fn cb, void *ud)
 {
@@ -254,7 +260,7 @@ static pk_status run_segment(runner *r, size_t seg, match_fn cb, void *ud)
                 if (st == PK_OK && found) {
                     int rc = segr_post_next(&wi[w].its[wi[w].n]);
                     wi[w].n++;
-                    if (rc < 0) st = ixr_seg_error(r->ix, seg, PK_ECORRUPT);
+                    if (rc < 0) st = ixr_seg_error(r->ix, seg, post_status(&wi[w].its[wi[w].n - 1]));
                     else if (rc == 0) { segr_post_close(&wi[w].its[wi[w].n - 1]); wi[w].n--; }
                 }
             }
@@ -284,11 +290,11 @@ static pk_status run_segment(runner *r, size_t seg, match_fn cb, void *ud)
                 seg_post *p = &wi[k].its[i];
                 if (p->doc != next) continue;
                 const uint32_t *pos = segr_post_positions(p);
-                if (!pos) { st = ixr_seg_error(r->ix, seg, PK_ECORRUPT); break; }
+                if (!pos) { st = ixr_seg_error(r->ix, seg, post_status(p)); break; }
                 for (uint32_t j = 0; j < p->tf; j++)
                     if (q_posvec_push(&r->words[k], pos[j])) { st = PK_ENOMEM; break; }
                 int rc = segr_post_next(p);
-                if (rc < 0) { st = ixr_seg_error(r->ix, seg, PK_ECORRUPT); break; }
+                if (rc < 0) { st = ixr_seg_error(r->ix, seg, post_status(p)); break; }
                 if (rc == 0) {
                     segr_post_close(p);
                     wi[k].its[i] = wi[k].its[wi[k].n - 1];
@@ -305,15 +311,17 @@ static pk_status run_segment(runner *r, size_t seg, match_fn cb, void *ud)
         }
         if (st != PK_OK) break;
         uint64_t hits;
-        if (!qc_eval_doc(qc, r->lists, &hits)) continue;
+        int m = qc_eval_doc(qc, r->lists, &hits);
+        if (m < 0) { st = PK_ENOMEM; break; }
+        if (!m) continue;
         seg_doc d;
         st = ixr_doc(r->ix, seg, next, &d);
         if (st != PK_OK) break;
         if (!filter_pass(r->f, &d)) continue;
         if (qc->in) {
-            int m;
-            st = hits_in_passages(r, seg, next, &hits, &m);
-            if (st != PK_OK || !m) continue;
+            int inside;
+            st = hits_in_passages(r, seg, next, &hits, &inside);
+            if (st != PK_OK || !inside) continue;
             st = ixr_doc(r->ix, seg, next, &d);   /* the stored fetch may reuse the borrowed strings */
             if (st != PK_OK) break;
         }
@@ -361,8 +369,11 @@ static json_t *terms_json(const q_compiled *qc)
     return arr;
 }
 
-static pk_status finish_json(pk_index *ix, json_t *root, char **out)
+/* Serialise the result; jf is util_json_failures() from before it was built: when any of
+ * jansson's allocations failed meanwhile, some setter lost its value, so the whole result fails. */
+static pk_status finish_json(pk_index *ix, json_t *root, unsigned long jf, char **out)
 {
+    if (root && util_json_failures() != jf) { json_decref(root); root = NULL; }
     if (!root) { msg_set(&ix->msg, "query: out of memory"); return PK_ENOMEM; }
     *out = json_dump_compact(root);
     json_decref(root);
@@ -378,6 +389,7 @@ typedef struct trend_acc {
     pk_period by;
     bucket   *b;
     size_t    n, cap;
+    int       failed;    /* a bucket could not be made */
 } trend_acc;
 
 static bucket *bucket_get(trend_acc *t, int32_t key)
@@ -407,7 +419,7 @@ static int on_trend_match(void *ud, size_t seg, uint32_t doc, const seg_doc *d, 
     (void)seg; (void)doc; (void)l;
     trend_acc *t = ud;
     bucket *b = bucket_get(t, ixr_period_of(t->by, d->date));
-    if (!b) return 1;
+    if (!b) { t->failed = 1; return 1; }
     b->docs++;
     b->hits += hits;
     return 0;
@@ -455,6 +467,7 @@ static const char *period_name(pk_period by)
 
 pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nq, const pk_query_opts *o, char **json)
 {
+    unsigned long jf = util_json_failures();
     *json = NULL;
     pk_query_opts dflt;
     if (!o) { pk_query_opts_init(&dflt); o = &dflt; }
@@ -468,7 +481,7 @@ pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nq, con
     for (size_t i = 0; i < nq && st == PK_OK; i++) st = compile(ix, c, queries[i], &qcs[i]);
     /* the period range: every period between the first and last indexed (and filtered) date */
     dfilter base = {0};
-    trend_acc tot = {o->by, NULL, 0, 0};
+    trend_acc tot = {o->by, NULL, 0, 0, 0};
     if (st == PK_OK) st = make_filter(o, NULL, &base);
     if (st == PK_OK) st = period_totals(ix, o->by, &base, &tot);
     json_t *root = st == PK_OK ? json_object() : NULL;
@@ -476,7 +489,8 @@ pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nq, con
     if (st == PK_OK && (!root || !results)) st = PK_ENOMEM;
     if (st == PK_OK) {
         json_set_str(root, "by", period_name(o->by));
-        json_object_set_new(root, "results", results);
+        /* a failed set frees results, which is filled below: stop then */
+        if (json_object_set_new(root, "results", results)) { results = NULL; st = PK_ENOMEM; }
     }
     int32_t first = INT32_MAX, last = INT32_MIN;
     int undated = 0;
@@ -492,15 +506,17 @@ pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nq, con
         dfilter f;
         st = make_filter(o, qcs[q], &f);
         if (st != PK_OK) break;
-        trend_acc acc = {o->by, NULL, 0, 0};
+        trend_acc acc = {o->by, NULL, 0, 0, 0};
         st = run_query(ix, c, qcs[q], &f, on_trend_match, &acc);
+        if (st == PK_OK && acc.failed) st = PK_ENOMEM;
         pk_free(f.body);
         json_t *r = json_object(), *series = json_array();
         if (st == PK_OK && (!r || !series)) st = PK_ENOMEM;
         if (st == PK_OK) {
             json_set_str(r, "query", queries[q]);
             json_t *terms = terms_json(qcs[q]);
-            json_object_set_new(r, "matched_terms", terms ? terms : json_array());
+            if (!terms) st = PK_ENOMEM;
+            json_object_set_new(r, "matched_terms", terms);
             json_object_set_new(r, "series", series);
             series = NULL;
             json_t *ser = json_object_get(r, "series");
@@ -551,7 +567,7 @@ pk_status pk_trend_json(pk_index *ix, const char *const *queries, size_t nq, con
     for (size_t i = 0; i < nq; i++) qc_free(qcs[i]);
     pk_free(qcs);
     if (st != PK_OK) { json_decref(root); return st; }
-    return finish_json(ix, root, json);
+    return finish_json(ix, root, jf, json);
 }
 
 /* ---- search ---- */
@@ -643,7 +659,12 @@ static json_t *make_snippets(const char *text, size_t len, const q_posvec *spans
             b.p[w++] = (uint8_t)ch;
         }
         b.n = w;
-        if (!b.err) json_array_append_new(arr, json_strn_lossy((const char *)b.p, b.n));
+        if (b.err) {   /* out of memory: no snippets rather than fewer */
+            buf_free(&b);
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append_new(arr, json_strn_lossy((const char *)b.p, b.n));
         buf_free(&b);
         i = j;
     }
@@ -667,6 +688,7 @@ static json_t *doc_head(pk_index *ix, size_t seg, uint32_t doc, pk_status *st)
 
 pk_status pk_search_json(pk_index *ix, const char *query, const pk_query_opts *o, char **json)
 {
+    unsigned long jf = util_json_failures();
     *json = NULL;
     pk_query_opts dflt;
     if (!o) { pk_query_opts_init(&dflt); o = &dflt; }
@@ -721,8 +743,9 @@ pk_status pk_search_json(pk_index *ix, const char *query, const pk_query_opts *o
         json_set_str(root, "query", query);
         json_set_int(root, "total", (long long)acc.n);
         json_t *terms = terms_json(qc);
-        json_object_set_new(root, "matched_terms", terms ? terms : json_array());
-        json_object_set_new(root, "hits", hits);
+        if (!terms) st = PK_ENOMEM;
+        json_object_set_new(root, "matched_terms", terms);
+        if (json_object_set_new(root, "hits", hits)) { hits = NULL; st = PK_ENOMEM; }   /* freed on failure */
     }
     q_posvec spans = {0};
     q_posvec *lists = pk_calloc(qc->nleaves ? qc->nleaves : 1, sizeof *lists);
@@ -752,7 +775,7 @@ pk_status pk_search_json(pk_index *ix, const char *query, const pk_query_opts *o
     pk_free(f.body);
     qc_free(qc);
     if (st != PK_OK) { json_decref(root); return st; }
-    return finish_json(ix, root, json);
+    return finish_json(ix, root, jf, json);
 }
 
 /* ---- decisions and follow-ups ---- */
@@ -783,7 +806,9 @@ static int on_passage_doc(void *ud, size_t seg, uint32_t doc, const seg_doc *d0,
     size_t rl, tl;
     a->st = ixr_stored(a->ix, seg, doc, &rec, &rl, &text, &tl);
     if (a->st != PK_OK) return 1;
-    json_t *list = record_array(rec, rl, a->key);
+    json_t *list;
+    a->st = record_array(rec, rl, a->key, &list);
+    if (a->st != PK_OK) return 1;
     if (!list) return 0;
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *it = json_array_get(list, i);
@@ -793,7 +818,9 @@ static int on_passage_doc(void *ud, size_t seg, uint32_t doc, const seg_doc *d0,
         if (a->qc) {
             a->st = qc_match_text(a->qc, a->c->a, t, strlen(t), a->lists, NULL);
             if (a->st != PK_OK) break;
-            if (!qc_eval_doc(a->qc, a->lists, &h)) continue;
+            int m = qc_eval_doc(a->qc, a->lists, &h);
+            if (m < 0) { a->st = PK_ENOMEM; break; }
+            if (!m) continue;
         }
         if (a->due_after != PK_NODATE) {
             const char *due = json_string_value(json_object_get(it, "due"));
@@ -845,6 +872,7 @@ static int cmp_passage(const void *x, const void *y)
 
 static pk_status passages_json(pk_index *ix, const char *query, const pk_query_opts *o, const char *key, char **json)
 {
+    unsigned long jf = util_json_failures();
     *json = NULL;
     pk_query_opts dflt;
     if (!o) { pk_query_opts_init(&dflt); o = &dflt; }
@@ -876,7 +904,7 @@ static pk_status passages_json(pk_index *ix, const char *query, const pk_query_o
         }
     }
     if (st == PK_OK) st = acc.st;
-    qsort(acc.p, acc.n, sizeof *acc.p, cmp_passage);
+    if (acc.n) qsort(acc.p, acc.n, sizeof *acc.p, cmp_passage);
     json_t *root = st == PK_OK ? json_object() : NULL;
     json_t *list = root ? json_array() : NULL;
     if (st == PK_OK && (!root || !list)) st = PK_ENOMEM;
@@ -886,7 +914,8 @@ static pk_status passages_json(pk_index *ix, const char *query, const pk_query_o
         json_set_int(root, "total", (long long)acc.n);
         if (have_query) {
             json_t *terms = terms_json(qc);
-            json_object_set_new(root, "matched_terms", terms ? terms : json_array());
+            if (!terms) st = PK_ENOMEM;
+            json_object_set_new(root, "matched_terms", terms);
         }
         for (size_t i = 0; i < acc.n && i < limit; i++) {
             json_array_append(list, acc.p[i].obj);
@@ -900,7 +929,7 @@ static pk_status passages_json(pk_index *ix, const char *query, const pk_query_o
     pk_free(f.body);
     qc_free(qc);
     if (st != PK_OK) { json_decref(root); return st; }
-    return finish_json(ix, root, json);
+    return finish_json(ix, root, jf, json);
 }
 
 pk_status pk_decisions_json(pk_index *ix, const char *query, const pk_query_opts *o, char **json)
@@ -917,6 +946,7 @@ pk_status pk_followups_json(pk_index *ix, const char *query, const pk_query_opts
 
 pk_status pk_show_json(pk_index *ix, const char *docarg, char **json)
 {
+    unsigned long jf = util_json_failures();
     *json = NULL;
     size_t seg;
     uint32_t doc;
@@ -943,12 +973,12 @@ pk_status pk_show_json(pk_index *ix, const char *docarg, char **json)
     size_t rl, tl;
     if (st == PK_OK) st = ixr_stored(ix, seg, doc, &rec, &rl, &text, &tl);
     if (st == PK_OK) {
-        json_error_t err;
-        util_install_json_alloc();
-        json_t *r = json_loadb(rec, rl, 0, &err);
-        json_object_set_new(o, "record", r ? r : json_null());
+        json_t *r = NULL;
+        if (rl) st = json_read(rec, rl, 1, &r, NULL);
+        if (st == PK_ECORRUPT) st = PK_OK;   /* a record that is not JSON shows as null */
+        if (st == PK_OK) json_object_set_new(o, "record", r ? r : json_null());
         json_set_strn(o, "text", text, tl);
     }
     if (st != PK_OK) { json_decref(o); return st; }
-    return finish_json(ix, o, json);
+    return finish_json(ix, o, jf, json);
 }

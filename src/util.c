@@ -20,8 +20,19 @@ static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static pk_alloc_fn alloc_fn = default_alloc;
 static void *alloc_ud;
 
-/* jansson's hooks have malloc's signature and do not pass sizes. */
-void *util_plain_malloc(size_t n) { return pk_malloc(n ? n : 1); }
+/* jansson's hooks have malloc's signature and do not pass sizes.  jansson's setters report a
+ * failed allocation only through return values that are easy to miss, so failures are also
+ * counted here, per thread (a handle is used by one thread at a time). */
+static _Thread_local unsigned long json_failures;
+
+void *util_plain_malloc(size_t n)
+{
+    void *p = pk_malloc(n ? n : 1);
+    if (!p) json_failures++;
+    return p;
+}
+
+unsigned long util_json_failures(void) { return json_failures; }
 void util_plain_free(void *p) { pk_free(p); }
 
 void util_install_json_alloc(void)

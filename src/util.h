@@ -24,6 +24,9 @@ void util_install_deflate_alloc(void);
 /* Allocation functions with the C library's signatures for libraries that want them. */
 void *util_plain_malloc(size_t n);
 void  util_plain_free(void *p);
+/* How many of jansson's allocations have failed on this thread so far: a result built with
+ * jansson is complete only when this did not change while it was built. */
+unsigned long util_json_failures(void);
 
 /* a + b and a * b without overflow; return 0 on overflow. */
 static inline int pk_add_ok(size_t a, size_t b, size_t *r) { return !__builtin_add_overflow(a, b, r); }

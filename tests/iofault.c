@@ -1,0 +1,236 @@
+/* iofault.c — an LD_PRELOAD shim that makes write, fsync or rename fail on chosen files, to test
+ * what protokoll does when the disk fails or fills up.  Built by tests/cli_iofault.sh:
+ *     cc -shared -fPIC -o iofault.so tests/iofault.c -ldl
+ *
+ * Only files whose path contains $PK_FAULT_PATH are affected (stdout, stderr and the inputs are
+ * not), and only calls made after the shim is loaded.  Settings, all optional:
+ *   PK_FAULT_OP=write|fsync|rename   the operation to fail
+ *   PK_FAULT_AT=K                    fail the K-th (1-based) matching call of that operation, and
+ *                                    only that one; 0 or unset: fail nothing
+ *   PK_FAULT_ERRNO=EIO|ENOSPC|EDQUOT the error to report (default EIO)
+ *   PK_FAULT_SPACE=N                 a full disk: matching files take N bytes in all, then a short
+ *                                    write and ENOSPC for every later write
+ *   PK_FAULT_LOG=FILE                at exit, append "write N fsync N rename N bytes N injected N"
+ *                                    (counts of matching calls) to FILE
+ *   PK_FAULT_KILL=before|after       instead of failing the chosen call, the process kills itself
+ *                                    with SIGKILL just before it, or just after it succeeded: a
+ *                                    crash at an exact point of a run (cli_index_crash.sh)
+ *
+ * A fault is chosen by name so that every failing point of a run can be visited in turn: count the
+ * calls of a clean run with PK_FAULT_LOG, then run again with PK_FAULT_AT=1, 2, ... */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAXFD 4096
+#define MAXPATH 512
+
+enum { OP_WRITE, OP_FSYNC, OP_RENAME, OP_COUNT };
+static const char *op_names[OP_COUNT] = {"write", "fsync", "rename"};
+
+static char fd_path[MAXFD][MAXPATH];   /* matching files by descriptor; "" for others */
+static const char *match;
+static int fail_op = -1, fail_errno = EIO;
+static long fail_at;
+static long long space = -1;
+static int kill_mode;   /* 0 fail, 1 kill before, 2 kill after */
+static long counts[OP_COUNT], injected;
+static long long written;
+
+static ssize_t (*real_write)(int, const void *, size_t);
+static int (*real_fsync)(int);
+static int (*real_fdatasync)(int);
+static int (*real_rename)(const char *, const char *);
+static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_close)(int);
+
+static void load(void)
+{
+    if (real_write) return;
+    real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    real_fsync = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+    real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+    real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+    real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+    real_open64 = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
+    real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+    real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+}
+
+__attribute__((constructor)) static void init(void)
+{
+    load();
+    const char *v = getenv("PK_FAULT_PATH");
+    match = v && *v ? v : NULL;
+    v = getenv("PK_FAULT_OP");
+    for (int i = 0; v && i < OP_COUNT; i++)
+        if (strcmp(v, op_names[i]) == 0) fail_op = i;
+    v = getenv("PK_FAULT_AT");
+    fail_at = v ? atol(v) : 0;
+    v = getenv("PK_FAULT_ERRNO");
+    if (v && strcmp(v, "ENOSPC") == 0) fail_errno = ENOSPC;
+    else if (v && strcmp(v, "EDQUOT") == 0) fail_errno = EDQUOT;
+    v = getenv("PK_FAULT_SPACE");
+    if (v && *v) space = atoll(v);
+    v = getenv("PK_FAULT_KILL");
+    if (v && strcmp(v, "before") == 0) kill_mode = 1;
+    else if (v && strcmp(v, "after") == 0) kill_mode = 2;
+}
+
+
+__attribute__((destructor)) static void report(void)
+{
+    const char *log = getenv("PK_FAULT_LOG");
+    if (!log || !*log) return;
+    char line[256];
+    int n = snprintf(line, sizeof line, "write %ld fsync %ld rename %ld bytes %lld injected %ld\n",
+                     counts[OP_WRITE], counts[OP_FSYNC], counts[OP_RENAME], written, injected);
+    int fd = real_open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    if (n > 0) real_write(fd, line, (size_t)n);
+    real_close(fd);
+}
+
+/* The chosen call in kill mode: die before it, or remember to die after it. */
+static void die(void)
+{
+    report();
+    raise(SIGKILL);
+}
+
+static int matches(const char *path) { return match && path && strstr(path, match) != NULL; }
+
+static void remember(int fd, const char *path)
+{
+    if (fd < 0 || fd >= MAXFD) return;
+    if (matches(path)) snprintf(fd_path[fd], MAXPATH, "%s", path);
+    else fd_path[fd][0] = 0;
+}
+
+/* Count a matching call of op; 1 when this one is to fail. */
+static int hit(int op)
+{
+    long k = __atomic_add_fetch(&counts[op], 1, __ATOMIC_SEQ_CST);
+    if (op == fail_op && fail_at > 0 && k == fail_at) {
+        __atomic_add_fetch(&injected, 1, __ATOMIC_SEQ_CST);
+        if (kill_mode == 1) die();
+        return kill_mode ? 2 : 1;   /* 2: perform the call, then die */
+    }
+    return 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+    load();
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    int fd = real_open(path, flags, mode);
+    remember(fd, path);
+    return fd;
+}
+
+int open64(const char *path, int flags, ...)
+{
+    load();
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    int fd = (real_open64 ? real_open64 : real_open)(path, flags, mode);
+    remember(fd, path);
+    return fd;
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+    load();
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = (mode_t)va_arg(ap, int);
+        va_end(ap);
+    }
+    int fd = real_openat(dirfd, path, flags, mode);
+    remember(fd, path);
+    return fd;
+}
+
+int close(int fd)
+{
+    load();
+    if (fd >= 0 && fd < MAXFD) fd_path[fd][0] = 0;
+    return real_close(fd);
+}
+
+static int tracked(int fd) { return fd >= 0 && fd < MAXFD && fd_path[fd][0]; }
+
+ssize_t write(int fd, const void *p, size_t n)
+{
+    load();
+    if (!tracked(fd)) return real_write(fd, p, n);
+    int h = hit(OP_WRITE);
+    if (h == 1) { errno = fail_errno; return -1; }
+    if (h == 2) { real_write(fd, p, n); die(); }
+    if (space >= 0) {
+        long long left = space - __atomic_load_n(&written, __ATOMIC_SEQ_CST);
+        if (left <= 0) {
+            __atomic_add_fetch(&injected, 1, __ATOMIC_SEQ_CST);
+            errno = ENOSPC;
+            return -1;
+        }
+        if ((long long)n > left) n = (size_t)left;   /* a short write, as a filling disk gives */
+    }
+    ssize_t r = real_write(fd, p, n);
+    if (r > 0) __atomic_add_fetch(&written, (long long)r, __ATOMIC_SEQ_CST);
+    return r;
+}
+
+int fsync(int fd)
+{
+    load();
+    int h = tracked(fd) ? hit(OP_FSYNC) : 0;
+    if (h == 1) { errno = fail_errno; return -1; }
+    int r = real_fsync(fd);
+    if (h == 2) die();
+    return r;
+}
+
+int fdatasync(int fd)
+{
+    load();
+    int h = tracked(fd) ? hit(OP_FSYNC) : 0;
+    if (h == 1) { errno = fail_errno; return -1; }
+    int r = real_fdatasync(fd);
+    if (h == 2) die();
+    return r;
+}
+
+int rename(const char *from, const char *to)
+{
+    load();
+    int h = matches(from) || matches(to) ? hit(OP_RENAME) : 0;
+    if (h == 1) { errno = fail_errno; return -1; }
+    int r = real_rename(from, to);
+    if (h == 2) die();
+    return r;
+}
