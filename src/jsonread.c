@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,7 +177,9 @@ static json_t *number(jr *r)
     } else {
         pthread_once(&c_locale_once, c_locale_init);
         if (c_locale == (locale_t)0) return fail(r, PK_ENOMEM);
-        v = json_real(strtod_l(tmp, NULL, c_locale));
+        double d = strtod_l(tmp, NULL, c_locale);
+        if (!isfinite(d)) return fail(r, PK_ECORRUPT);   /* past a double's range, as jansson says */
+        v = json_real(d);
     }
     return v ? v : fail(r, PK_ENOMEM);
 }
