@@ -270,3 +270,88 @@ pk_status json_read(const char *text, size_t n, int whole, json_t **out, size_t 
     *out = v;
     return PK_OK;
 }
+
+/* ---- a string found by its key path, without building values ---- */
+
+/* Past the value at r->p: strings, scalars and nesting, without checking all of JSON's rules. */
+static int skip(jr *r)
+{
+    int depth = 0;
+    for (;;) {
+        ws(r);
+        if (r->p >= r->e) return -1;
+        char c = *r->p;
+        if (c == '"') {
+            for (r->p++; r->p < r->e && *r->p != '"'; r->p++)
+                if (*r->p == '\\') r->p++;
+            if (r->p >= r->e) return -1;
+            r->p++;
+        } else if (c == '{' || c == '[') {
+            if (++depth > JR_MAX_DEPTH) return -1;
+            r->p++;
+            continue;
+        } else if (c == '}' || c == ']') {
+            if (--depth < 0) return -1;
+            r->p++;
+        } else if (c == ',' || c == ':') {
+            if (depth == 0) return -1;
+            r->p++;
+            continue;
+        } else {
+            const char *q = r->p;
+            while (r->p < r->e && ((*r->p >= '0' && *r->p <= '9') || (*r->p >= 'a' && *r->p <= 'z') ||
+                                   *r->p == '-' || *r->p == '+' || *r->p == '.' || *r->p == 'E'))
+                r->p++;
+            if (r->p == q) return -1;
+        }
+        if (depth == 0) return 0;
+    }
+}
+
+/* In the object at r->p, move to the value of key: 1 found, 0 absent, -1 not an object. */
+static int member(jr *r, const char *key)
+{
+    size_t kn = strlen(key);
+    ws(r);
+    if (r->p >= r->e || *r->p != '{') return -1;
+    r->p++;
+    for (;;) {
+        ws(r);
+        if (r->p < r->e && *r->p == '}') return 0;
+        if (r->p >= r->e || *r->p != '"') return -1;
+        const char *k = r->p + 1;
+        if (skip(r)) return -1;
+        int hit = (size_t)(r->p - 1 - k) == kn && memcmp(k, key, kn) == 0;
+        ws(r);
+        if (r->p >= r->e || *r->p != ':') return -1;
+        r->p++;
+        ws(r);
+        if (hit) return 1;
+        if (skip(r)) return -1;
+        ws(r);
+        if (r->p < r->e && *r->p == ',') r->p++;
+        else if (r->p < r->e && *r->p == '}') return 0;
+        else return -1;
+    }
+}
+
+pk_status json_string_at(const char *text, size_t n, const char *const *path, size_t depth, char **out)
+{
+    *out = NULL;
+    jr r = {text, text + n, PK_OK, {0}};
+    for (size_t i = 0; i < depth; i++) {
+        int m = member(&r, path[i]);
+        if (m < 0) return PK_ECORRUPT;
+        if (m == 0) return PK_OK;
+    }
+    ws(&r);
+    if (r.p >= r.e || *r.p != '"') return PK_OK;
+    buf_init(&r.s);
+    if (string_into(&r) == 0) {
+        *out = pk_strndup((const char *)r.s.p, r.s.n);
+        if (!*out) r.st = PK_ENOMEM;
+    }
+    buf_free(&r.s);
+    return r.st;
+}
+
