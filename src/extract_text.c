@@ -228,6 +228,7 @@ static int resolve_ref(pk_extractor *x, uint32_t li, uint32_t s, uint32_t e)
     size_t nr;
     const rule *rl = rules_of(&x->rs, RK_DECISION_REF, &nr);
     const rule *r = NULL;
+    if (!rules_kind_may(&x->rs, RK_DECISION_REF, t + s, e - s)) return 0;
     for (size_t i = 0; i < nr; i++) {
         if (!rules_match(&x->rs, &rl[i], t + s, e - s, 0, 0)) continue;
         size_t ms, me;

@@ -35,7 +35,7 @@ static const char kind_anchor[RK_COUNT] = {
     0, 0,                                  /* opened closed */
     'W', 'W', 'W', 0, 0, 0,                /* cell.present cell.absent cell.role cell.arrived cell.left cell.range */
     0, 'W', 'W',                           /* cell.party cell.noise name */
-    0, 0, 0, 'W', 'A', 0, 0,               /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
+    0, 'A', 0, 'W', 'A', 0, 0,             /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
     0, 'A', 'W', 0, 'A',                   /* election body.title body.word title.trailer outline.heading */
     0, 'W', 'W', 0,                        /* title.continues abbrev template deadline */
 };
@@ -1329,18 +1329,24 @@ int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
     return 1;
 }
 
+int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
+{
+    if (!len || rs->kind_start[k] == rs->kind_start[k + 1]) return 0;
+    if (rs->kind_has_first[k]) {
+        uint8_t c = (uint8_t)subj[0];
+        if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return 0;
+    }
+    if (rs->kind_has_lead[k] && len >= 2 &&
+        !lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
+        return 0;
+    return 1;
+}
+
 const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
 {
     size_t n;
     const rule *r = rules_of(rs, k, &n);
-    if (!n || !len) return NULL;
-    if (rs->kind_has_first[k]) {
-        uint8_t c = (uint8_t)subj[0];
-        if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return NULL;
-    }
-    if (rs->kind_has_lead[k] && len >= 2 &&
-        !lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
-        return NULL;
+    if (!rules_kind_may(rs, k, subj, len)) return NULL;
     if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!rules_match(rs, &r[i], subj, len, 0, 0)) continue;

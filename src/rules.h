@@ -186,6 +186,9 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e);
  * Returns the rule (for an anchored kind possibly the kind's combined rule, whose groups read the
  * same way) or NULL. */
 const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole);
+/* The quick test of rules_first alone: 0 when no rule of the anchored kind k can match subj at 0
+ * (by first byte and lead), 1 when one might. */
+int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len);
 
 /* A quick test for several anchored kinds at once: 0 when no rule of any of them can match a
  * subject that starts like subj (by first byte and lead); 1 when one might. */
