@@ -1287,7 +1287,7 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e)
 }
 
 /* Do the first two, three or four folded bytes of u start one of the leads? */
-static int lead_test(const uint64_t *l2, const uint64_t *l3, const uint64_t *l4, const uint8_t *u, size_t len)
+static inline int lead_test(const uint64_t *l2, const uint64_t *l3, const uint64_t *l4, const uint8_t *u, size_t len)
 {
     uint32_t w = (uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]];
     uint32_t h = LIT_HASH(w) & 4095;
@@ -1329,7 +1329,7 @@ int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
     return 1;
 }
 
-int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
+static inline int kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
 {
     if (!len || rs->kind_start[k] == rs->kind_start[k + 1]) return 0;
     if (rs->kind_has_first[k]) {
@@ -1342,11 +1342,16 @@ int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
     return 1;
 }
 
+int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
+{
+    return kind_may(rs, k, subj, len);
+}
+
 const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
 {
     size_t n;
     const rule *r = rules_of(rs, k, &n);
-    if (!rules_kind_may(rs, k, subj, len)) return NULL;
+    if (!kind_may(rs, k, subj, len)) return NULL;
     if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!rules_match(rs, &r[i], subj, len, 0, 0)) continue;
