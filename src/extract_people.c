@@ -35,13 +35,15 @@ static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int co
     return n;
 }
 
-static int piece_rule(pk_extractor *x, rule_kind k, piece p, size_t *gs, size_t *ge, rule_group g)
+/* The rule of kind k that matches piece p (its match stays readable until the next match), with
+ * group g (or the whole match) in gs, ge; NULL when none. */
+static const rule *piece_rule(pk_extractor *x, rule_kind k, piece p, size_t *gs, size_t *ge, rule_group g)
 {
-    if (p.e <= p.s) return 0;
+    if (p.e <= p.s) return NULL;
     const rule *r = rules_first(&x->rs, k, x->text + p.s, p.e - p.s, 0);
-    if (!r) return 0;
+    if (!r) return NULL;
     if (gs && !rules_group(&x->rs, r, g, gs, ge)) rules_span(&x->rs, gs, ge);
-    return 1;
+    return r;
 }
 
 int extract_is_name(pk_extractor *x, const char *p, size_t n)
@@ -183,18 +185,19 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
             }
             continue;
         }
-        if (piece_rule(x, RK_CELL_RANGE, p, &gs, &ge, G_FROM)) {
+        const rule *r;
+        if ((r = piece_rule(x, RK_CELL_RANGE, p, &gs, &ge, G_FROM))) {
             /* present for items "§ 45–48": from § 45 to § 48 */
             size_t s2, e2;
             char tmp[40];
             snprintf(tmp, sizeof tmp, "§ %.*s", (int)(ge - gs < 30 ? ge - gs : 30), t + p.s + gs);
             arrived = pool_put(x, tmp, strlen(tmp));
-            const rule *r = rules_first(&x->rs, RK_CELL_RANGE, t + p.s, p.e - p.s, 0);
-            if (r && rules_group(&x->rs, r, G_TO, &s2, &e2)) {
+            /* the match of piece_rule is still the last one */
+            if (rules_group(&x->rs, r, G_TO, &s2, &e2)) {
                 snprintf(tmp, sizeof tmp, "§ %.*s", (int)(e2 - s2 < 30 ? e2 - s2 : 30), t + p.s + s2);
                 left = pool_put(x, tmp, strlen(tmp));
             }
-            if (r) {
+            {
                 size_t ms, me;
                 rules_span(&x->rs, &ms, &me);
                 if (ms == 0 && me == p.e - p.s) continue;
@@ -202,26 +205,23 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
             }
         }
         if (piece_rule(x, RK_CELL_LEFT, p, &gs, &ge, G_AT)) {
-            left = at_value(x, t + p.s + gs, ge - gs);
-            const rule *r = rules_first(&x->rs, RK_CELL_LEFT, t + p.s, p.e - p.s, 0);
             size_t ms = 0, me = 0;
-            if (r) rules_span(&x->rs, &ms, &me);
+            rules_span(&x->rs, &ms, &me);
+            left = at_value(x, t + p.s + gs, ge - gs);
             if (ms == 0) continue;                 /* the whole piece was the departure */
             p.e = p.s + (uint32_t)ms;               /* "Alva Johansson lämnade vid ..." */
         }
         if (piece_rule(x, RK_CELL_ARRIVED, p, &gs, &ge, G_AT)) {
-            arrived = at_value(x, t + p.s + gs, ge - gs);
-            const rule *r = rules_first(&x->rs, RK_CELL_ARRIVED, t + p.s, p.e - p.s, 0);
             size_t ms = 0, me = 0;
-            if (r) rules_span(&x->rs, &ms, &me);
+            rules_span(&x->rs, &ms, &me);
+            arrived = at_value(x, t + p.s + gs, ge - gs);
             if (ms == 0) continue;
             p.e = p.s + (uint32_t)ms;
         }
         if (piece_rule(x, RK_CELL_PARTY, p, &gs, &ge, G_PARTY)) {
-            party = pool_put(x, t + p.s + gs, ge - gs);
-            const rule *r = rules_first(&x->rs, RK_CELL_PARTY, t + p.s, p.e - p.s, 0);
             size_t ms = 0, me = 0;
-            if (r) rules_span(&x->rs, &ms, &me);
+            rules_span(&x->rs, &ms, &me);
+            party = pool_put(x, t + p.s + gs, ge - gs);
             /* "Anna Andersson (S)": what comes before the party is the name */
             if (ms > 0) {
                 piece rest = {p.s + (uint32_t)me, p.e};

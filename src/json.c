@@ -139,9 +139,8 @@ void jw_obj_end(json_w *w) { jw_close(w, '}'); }
 void jw_arr(json_w *w) { jw_open(w, '['); }
 void jw_arr_end(json_w *w) { jw_close(w, ']'); }
 
-void jw_key(json_w *w, const char *key)
+void jw_keyn(json_w *w, const char *key, size_t n)
 {
-    size_t n = strlen(key);
     pk_buf *b = w->b;
     if (!jw_room(b, n + 4)) return;
     if (w->comma[w->depth]) b->p[b->n++] = ',';

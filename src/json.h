@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Serialise v as compact JSON (UTF-8 as is, keys in insertion order) into a pk_malloc'd string. */
 char *json_dump_compact(const json_t *v);
@@ -35,7 +36,9 @@ void jw_obj(json_w *w);
 void jw_obj_end(json_w *w);
 void jw_arr(json_w *w);
 void jw_arr_end(json_w *w);
-void jw_key(json_w *w, const char *key);             /* key: plain ASCII without quotes or escapes */
+void jw_keyn(json_w *w, const char *key, size_t n);  /* key: plain ASCII without quotes or escapes */
+/* the length of a literal key is known where it is written: no strlen per key */
+#define jw_key(w, key) jw_keyn((w), (key), strlen(key))
 void jw_str(json_w *w, const char *s, size_t n);     /* a string value; s == NULL writes null */
 void jw_str_utf8(json_w *w, const char *s, size_t n); /* the same for text known to be valid UTF-8 */
 void jw_null(json_w *w);
