@@ -2,6 +2,9 @@
  * how long), signatures (who kept and who approves the minutes) and the meeting's own fields. */
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "extract.h"
@@ -12,6 +15,24 @@ typedef struct piece { uint32_t s, e; } piece;
 
 #define MAX_PIECES 24
 
+/* The first TAB (with commas: TAB, comma or semicolon) in [i, e), or e. */
+static uint32_t next_cut(const char *t, uint32_t i, uint32_t e, int commas)
+{
+#if defined(__SSE2__)
+    const __m128i tab = _mm_set1_epi8('\t'), comma = _mm_set1_epi8(commas ? ',' : '\t'),
+                  semi = _mm_set1_epi8(commas ? ';' : '\t');
+    for (; e - i >= 16; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(c, tab), _mm_or_si128(_mm_cmpeq_epi8(c, comma), _mm_cmpeq_epi8(c, semi)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return i + (uint32_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < e; i++)
+        if (t[i] == '\t' || (commas && (t[i] == ',' || t[i] == ';'))) return i;
+    return e;
+}
+
 /* Split [s, e) into cells at TABs and, inside cells, at commas and semicolons. */
 static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int commas, piece *out, size_t max)
 {
@@ -19,10 +40,9 @@ static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int co
     size_t n = 0;
     uint32_t a = s;
     for (uint32_t i = s; i <= e && n < max; i++) {
-        int cut = i == e || t[i] == '\t' || (commas && (t[i] == ',' || t[i] == ';'));
+        i = next_cut(t, i, e, commas);
         /* "96,1" and "2,5" are numbers, not lists */
-        if (cut && i < e && t[i] == ',' && i > s && is_ascii_digit(t[i - 1]) && i + 1 < e && is_ascii_digit(t[i + 1])) cut = 0;
-        if (!cut) continue;
+        if (i < e && t[i] == ',' && i > s && is_ascii_digit(t[i - 1]) && i + 1 < e && is_ascii_digit(t[i + 1])) continue;
         uint32_t ps = a, pe = i;
         pe = extract_trim(t, &ps, pe);
         /* a trailing full stop ends the list, it is not part of the last piece */
