@@ -74,9 +74,13 @@ str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
             unsigned char c = (unsigned char)x->text[i];
             if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; i++; continue; }
             if (space) { x->pool.p[x->pool.n++] = ' '; space = 0; }
-            /* a run of characters up to the next white space, in one copy */
+            /* a run of characters up to white space other than one blank between words, in one copy */
             uint32_t j = i + 1;
-            while (j < b && !ws_tab[(unsigned char)x->text[j]]) j++;
+            for (;;) {
+                while (j < b && !ws_tab[(unsigned char)x->text[j]]) j++;
+                if (j + 1 < b && x->text[j] == ' ' && !ws_tab[(unsigned char)x->text[j + 1]]) { j += 2; continue; }
+                break;
+            }
             memcpy(x->pool.p + x->pool.n, x->text + i, j - i);
             x->pool.n += j - i;
             i = j;
