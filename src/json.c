@@ -96,13 +96,6 @@ json_t *json_strn_lossy(const char *s, size_t n)
 
 /* ---- the streaming writer ---- */
 
-/* Room for n more bytes (and the NUL buf keeps); 0 when the buffer failed. */
-static inline int jw_room(pk_buf *b, size_t n)
-{
-    if (b->err) return 0;
-    if (b->n + n + 1 <= b->cap) return 1;
-    return buf_reserve(b, n) == 0;
-}
 
 void jw_init(json_w *w, pk_buf *b)
 {
@@ -139,18 +132,6 @@ void jw_obj_end(json_w *w) { jw_close(w, '}'); }
 void jw_arr(json_w *w) { jw_open(w, '['); }
 void jw_arr_end(json_w *w) { jw_close(w, ']'); }
 
-void jw_keyn(json_w *w, const char *key, size_t n)
-{
-    pk_buf *b = w->b;
-    if (!jw_room(b, n + 4)) return;
-    if (w->comma[w->depth]) b->p[b->n++] = ',';
-    b->p[b->n++] = '"';
-    memcpy(b->p + b->n, key, n);
-    b->n += n;
-    b->p[b->n++] = '"';
-    b->p[b->n++] = ':';
-    w->comma[w->depth] = 0;   /* the value follows without a comma */
-}
 
 void jw_null(json_w *w)
 {
