@@ -140,7 +140,8 @@ size_t extract_split_names(const char *p, size_t n, name_part *out, size_t max)
     size_t k = 0, a = 0;
     for (size_t i = 0; i <= n && k < max;) {
         size_t sl = 0;
-        if (i < n)
+        /* every separator starts with a blank or a comma */
+        if (i < n && (p[i] == ' ' || p[i] == ','))
             for (size_t s = 0; s < sizeof seps / sizeof seps[0]; s++) {
                 size_t l = strlen(seps[s]);
                 if (i + l <= n && memcmp(p + i, seps[s], l) == 0) { sl = l; break; }
