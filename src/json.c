@@ -1,4 +1,7 @@
 /* json.c — JSON serialisation policy and small safe setters over jansson. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "json.h"
 
 #include "protokoll.h"
@@ -222,6 +225,16 @@ void jw_str_utf8(json_w *w, const char *s, size_t n)
     if (!s) { jw_null(w); return; }
     const uint8_t *p = (const uint8_t *)s;
     size_t i = 0;
+#if defined(__SSE2__)
+    /* sixteen bytes at a time: control bytes, '"' and '\\' */
+    const __m128i c1f = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+    for (; n - i >= 16; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(c, c1f), c1f),
+                                 _mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, bsl)));
+        if (_mm_movemask_epi8(m)) break;
+    }
+#endif
     while (i < n && !jw_special[p[i]]) i++;
     if (i < n) { jw_str(w, s, n); return; }   /* something to escape: the careful way */
     jw_sep(w);
