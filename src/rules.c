@@ -1305,14 +1305,6 @@ void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules
     }
 }
 
-int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
-{
-    if (!len) return 0;
-    const uint8_t *u = (const uint8_t *)subj;
-    if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
-    if (ls->has_lead && len >= 2) return rules_lead_test(ls->lead2, ls->lead3, ls->lead4, u, len);
-    return 1;
-}
 
 const rule *rules_first_run(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
 {

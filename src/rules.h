@@ -241,7 +241,15 @@ typedef struct rules_lead_set {
     int      has_first, has_lead;
 } rules_lead_set;
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out);
-int  rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len);
+
+static inline int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
+{
+    if (!len) return 0;
+    const uint8_t *u = (const uint8_t *)subj;
+    if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
+    if (ls->has_lead && len >= 2) return rules_lead_test(ls->lead2, ls->lead3, ls->lead4, u, len);
+    return 1;
+}
 
 /* Name of a kind and of a group (for messages and docs). */
 const char *rules_kind_name(rule_kind k);
