@@ -425,13 +425,64 @@ static int cmp_ids(const void *a, const void *b, void *ud)
     return xn < yn ? -1 : xn > yn;
 }
 
+/* A key's first eight bytes, big-endian, zero-padded: keys whose prefixes differ sort as their
+ * prefixes do (a shorter key pads with the lowest byte), so only equal prefixes need the keys. */
+typedef struct pfx_id { uint64_t pfx; uint32_t id; } pfx_id;
+
+static int cmp_pfx(const void *a, const void *b, void *ud)
+{
+    const pfx_id *x = a, *y = b;
+    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
+    return cmp_ids(&x->id, &y->id, ud);
+}
+
 /* The ids of a table's keys in byte order of the keys. */
 static uint32_t *sorted_ids(const strtab *t)
 {
     uint32_t *ids = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *ids);
     if (!ids) return NULL;
-    for (size_t i = 0; i < t->n; i++) ids[i] = (uint32_t)i;
-    qsort_r(ids, t->n, sizeof *ids, cmp_ids, (void *)t);
+    pfx_id *v = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *v);
+    if (!v) {
+        /* no room for the prefixes: the plain sort gives the same order */
+        for (size_t i = 0; i < t->n; i++) ids[i] = (uint32_t)i;
+        qsort_r(ids, t->n, sizeof *ids, cmp_ids, (void *)t);
+        return ids;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        uint32_t kn;
+        const uint8_t *k = strtab_key(t, (uint32_t)i, &kn);
+        uint64_t p = 0;
+        for (uint32_t j = 0; j < 8; j++) p = p << 8 | (j < kn ? k[j] : 0);
+        v[i].pfx = p;
+        v[i].id = (uint32_t)i;
+    }
+    pfx_id *tmp = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *tmp);
+    if (!tmp) {
+        qsort_r(v, t->n, sizeof *v, cmp_pfx, (void *)t);
+    } else {
+        /* least significant byte first, one stable counting pass per prefix byte that varies */
+        pfx_id *a = v, *b = tmp;
+        for (unsigned shift = 0; shift < 64; shift += 8) {
+            size_t cnt[256] = {0};
+            for (size_t i = 0; i < t->n; i++) cnt[(a[i].pfx >> shift) & 0xFF]++;
+            if (t->n && cnt[(a[0].pfx >> shift) & 0xFF] == t->n) continue;
+            size_t sum = 0;
+            for (unsigned d = 0; d < 256; d++) { size_t c = cnt[d]; cnt[d] = sum; sum += c; }
+            for (size_t i = 0; i < t->n; i++) b[cnt[(a[i].pfx >> shift) & 0xFF]++] = a[i];
+            pfx_id *sw = a; a = b; b = sw;
+        }
+        /* keys that share their first eight bytes: by the whole key */
+        for (size_t i = 0; i < t->n;) {
+            size_t j = i + 1;
+            while (j < t->n && a[j].pfx == a[i].pfx) j++;
+            if (j - i > 1) qsort_r(a + i, j - i, sizeof *a, cmp_pfx, (void *)t);
+            i = j;
+        }
+        if (a != v) memcpy(v, a, t->n * sizeof *v);
+        pk_free(tmp);
+    }
+    for (size_t i = 0; i < t->n; i++) ids[i] = v[i].id;
+    pk_free(v);
     return ids;
 }
 
