@@ -118,7 +118,7 @@ bench-peers:
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq sqlite3 libsqlite3-dev liblucene8-java default-jdk-headless >/dev/null && echo "protokoll: benchmark peers installed"
 
 FUZZ_TIME ?= 60
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc $(PKG_CFLAGS)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc $(PKG_CFLAGS)
 fuzz:
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRC); do \
