@@ -19,6 +19,12 @@
  *                                    write of the first half of the bytes; for fsync and rename the
  *                                    same as before), or just after it succeeded: a crash at an
  *                                    exact point of a run (cli_index_crash.sh)
+ *   PK_FAULT_SLOW=US                 every open of a matching path first waits US microseconds
+ *   PK_FAULT_ONCOMMIT=CMD            after every rename onto a matching path that ends in
+ *                                    "/MANIFEST" (a commit), run CMD with /bin/sh, without
+ *                                    LD_PRELOAD and with PK_FAULT_COMMIT=N (the commits of this
+ *                                    process so far), and wait for it: CMD sees exactly the
+ *                                    generation just committed (cli_concurrent.sh)
  *
  * A fault is chosen by name so that every failing point of a run can be visited in turn: count the
  * calls of a clean run with PK_FAULT_LOG, then run again with PK_FAULT_AT=1, 2, ... */
@@ -33,6 +39,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAXFD 4096
@@ -150,6 +157,18 @@ static int hit(int op, const char *path)
     return 0;
 }
 
+/* PK_FAULT_SLOW: a slow disk, to widen the window between a reader's reading the manifest and its
+ * opening the files named there. */
+static void slow(const char *path)
+{
+    static long us = -1;
+    if (us < 0) {
+        const char *v = getenv("PK_FAULT_SLOW");
+        us = v && *v ? atol(v) : 0;
+    }
+    if (us > 0 && matches(path)) usleep((useconds_t)us);
+}
+
 int open(const char *path, int flags, ...)
 {
     load();
@@ -160,6 +179,7 @@ int open(const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
+    slow(path);
     int fd = real_open(path, flags, mode);
     remember(fd, path);
     return fd;
@@ -175,6 +195,7 @@ int open64(const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
+    slow(path);
     int fd = (real_open64 ? real_open64 : real_open)(path, flags, mode);
     remember(fd, path);
     return fd;
@@ -190,6 +211,7 @@ int openat(int dirfd, const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
+    slow(path);
     int fd = real_openat(dirfd, path, flags, mode);
     remember(fd, path);
     return fd;
@@ -246,12 +268,47 @@ int fdatasync(int fd)
     return r;
 }
 
+extern char **environ;
+
+/* Run $PK_FAULT_ONCOMMIT after the n-th commit and wait for it. */
+static void on_commit(long n)
+{
+    const char *cmd = getenv("PK_FAULT_ONCOMMIT");
+    if (!cmd || !*cmd) return;
+    size_t ne = 0;
+    while (environ[ne]) ne++;
+    char **env = calloc(ne + 2, sizeof *env);
+    char num[48];
+    if (!env) return;
+    size_t k = 0;
+    for (size_t i = 0; i < ne; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 && strncmp(environ[i], "PK_FAULT_COMMIT=", 16) != 0)
+            env[k++] = environ[i];
+    snprintf(num, sizeof num, "PK_FAULT_COMMIT=%ld", n);
+    env[k++] = num;
+    env[k] = NULL;
+    int saved = errno;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
+        _exit(127);
+    }
+    if (pid > 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    free(env);
+    errno = saved;
+}
+
 int rename(const char *from, const char *to)
 {
+    static long commits;
     load();
     int h = matches(from) || matches(to) ? hit(OP_RENAME, to) : 0;
     if (h == 1) { errno = fail_errno; return -1; }
     int r = real_rename(from, to);
     if (h == 2) die();
+    size_t n = to ? strlen(to) : 0;
+    if (r == 0 && matches(to) && n >= 9 && strcmp(to + n - 9, "/MANIFEST") == 0)
+        on_commit(__atomic_add_fetch(&commits, 1, __ATOMIC_SEQ_CST));
     return r;
 }
