@@ -43,5 +43,5 @@ for l in "$logs"/*.log; do
     bad=$((bad + 1))
     [ $bad -le 5 ] && { echo "---- $l"; head -n 40 "$l"; }
 done
-echo "valgrind: $procs processes checked, $bad with memcheck errors or leaks; $secs s"
+echo "valgrind: $procs processes and forks checked, $bad with memcheck errors or leaks; $secs s"
 [ $status -eq 0 ] && [ $bad -eq 0 ]
