@@ -13,7 +13,7 @@ CC       ?= cc
 comma    := ,
 SANITIZE ?=
 WERROR   ?=
-DEPS_PKGS = libpcre2-dev libjansson-dev libstemmer-dev libutf8proc-dev zlib1g-dev pkg-config hunspell-sv wswedish
+DEPS_PKGS = libpcre2-dev libjansson-dev libstemmer-dev libutf8proc-dev zlib1g-dev libdeflate-dev pkg-config hunspell-sv wswedish
 TEST_PKGS = python3 python3-snowballstemmer
 
 ifeq ($(SANITIZE),)
@@ -25,7 +25,7 @@ OPT      ?= -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 endif
 
-PKGS     := libpcre2-8 jansson zlib libutf8proc
+PKGS     := libpcre2-8 jansson zlib libutf8proc libdeflate
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -61,7 +61,7 @@ endif
 
 check-deps:
 	@missing=""; \
-	for p in libpcre2-8:libpcre2-dev jansson:libjansson-dev zlib:zlib1g-dev libutf8proc:libutf8proc-dev; do \
+	for p in libpcre2-8:libpcre2-dev jansson:libjansson-dev zlib:zlib1g-dev libutf8proc:libutf8proc-dev libdeflate:libdeflate-dev; do \
 	  pkg-config --exists $${p%%:*} 2>/dev/null || missing="$$missing $${p#*:}"; \
 	done; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \

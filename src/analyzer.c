@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer_ids.h"
 #include "compound.h"
 #include "data.h"
 #include "json.h"
 #include "protokoll.h"
 #include "stem.h"
+#include "strtab.h"
 #include "tokenizer.h"
 #include "util.h"
 
@@ -35,6 +37,8 @@ typedef struct form {
     const pk_part *parts;
     uint32_t       nparts;
     uint32_t       flags;        /* kind, PK_TOK_STOP, PK_TOK_CAPPED */
+    uint32_t       stem_id, norm_id;   /* analyzer_ids */
+    const uint32_t *part_ids;    /* nparts stem ids, then nparts norm ids */
     uint64_t       hash;
 } form;
 
@@ -70,6 +74,7 @@ struct pk_analyzer {
     size_t    fcap;
     form     *forms;
     size_t    nforms, capforms;
+    strtab    stem_ids, norm_ids;  /* analyzer_ids */
     char      identity[200];
 };
 
@@ -249,6 +254,8 @@ static int tables_init(pk_analyzer *a)
     a->capforms = 1u << 11;
     a->forms = pk_calloc(a->capforms, sizeof *a->forms);
     a->sn = a->nforms = 0;
+    strtab_init(&a->stem_ids);
+    strtab_init(&a->norm_ids);
     if (!a->surf || !a->fslot || !a->forms) return -1;
     return 0;
 }
@@ -262,6 +269,8 @@ static void tables_free(pk_analyzer *a)
     a->fslot = NULL;
     a->forms = NULL;
     a->scap = a->fcap = a->capforms = a->sn = a->nforms = 0;
+    strtab_free(&a->stem_ids);
+    strtab_free(&a->norm_ids);
     arena_free(a);
 }
 
@@ -307,7 +316,15 @@ static int fill_word(pk_analyzer *a, form *f, const uint8_t *norm, size_t nl)
         if (!parts[i].stem) return -1;
         parts[i].stem_len = (uint32_t)sl;
     }
+    uint32_t *ids = arena_alloc(a, sizeof *ids * 2 * (size_t)k);
+    if (!ids) return -1;
+    for (int i = 0; i < k; i++) {
+        if (strtab_intern(&a->stem_ids, parts[i].stem, parts[i].stem_len, &ids[i]) < 0 ||
+            strtab_intern(&a->norm_ids, parts[i].text, parts[i].text_len, &ids[k + i]) < 0)
+            return -1;
+    }
     f->parts = parts;
+    f->part_ids = ids;
     f->nparts = (uint32_t)k;
     return 0;
 }
@@ -360,13 +377,16 @@ static long form_get(pk_analyzer *a, uint32_t kind, const uint8_t *norm, size_t 
     f.norm = arena_str(a, norm, nl);
     if (!f.norm) return -1;
     f.norm_len = (uint32_t)nl;
+    f.norm_id = UINT32_MAX;
     if (kind == PK_TOK_WORD) {
         if (!capped && strset_has(&a->stop, norm, nl)) f.flags |= PK_TOK_STOP;
         if (fill_word(a, &f, (const uint8_t *)f.norm, nl)) return -1;
+        if (strtab_intern(&a->norm_ids, f.norm, nl, &f.norm_id) < 0) return -1;
     } else {
         f.stem = f.norm;
         f.stem_len = f.norm_len;
     }
+    if (strtab_intern(&a->stem_ids, f.stem, f.stem_len, &f.stem_id) < 0) return -1;
     a->forms[a->nforms] = f;
     a->fslot[j] = (uint32_t)++a->nforms;
     return (long)a->nforms - 1;
@@ -577,6 +597,17 @@ void pk_analyzer_free(pk_analyzer *a)
 const char *pk_analyzer_errmsg(const pk_analyzer *a) { return a ? a->msg.text : ""; }
 const char *pk_analyzer_identity(const pk_analyzer *a) { return a ? a->identity : ""; }
 size_t pk_analyzer_forms(const pk_analyzer *a) { return a ? a->nforms : 0; }
+
+int analyzer_form_ids(const pk_analyzer *a, uint32_t form_id, analyzer_ids *out)
+{
+    if (!a || form_id >= a->nforms) return -1;
+    const form *f = &a->forms[form_id];
+    out->stem = f->stem_id;
+    out->norm = f->norm_id;
+    out->part_stem = f->part_ids;
+    out->part_norm = f->part_ids ? f->part_ids + f->nparts : NULL;
+    return 0;
+}
 
 void pk_analyzer_reset(pk_analyzer *a)
 {

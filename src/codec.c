@@ -3,38 +3,47 @@
 
 /* ---- bit writer: least significant bit first ---- */
 
+/* Writes into room reserved beforehand (the exact size plus BW_SLACK bytes): whole 32-bit words
+ * as they fill, the last partial bytes at the end. */
 typedef struct bitw {
-    pk_buf  *b;
-    uint64_t acc;
+    uint8_t *p;
+    uint64_t acc;         /* fewer than 32 bits pending */
     unsigned n;
 } bitw;
 
-static void bw_put(bitw *w, uint32_t v, unsigned k)
+#define BW_SLACK 8
+
+static inline void bw_put(bitw *w, uint32_t v, unsigned k)
 {
-    if (k == 0) return;
     uint64_t x = k == 32 ? v : (v & ((UINT64_C(1) << k) - 1));
     w->acc |= x << w->n;
     w->n += k;
-    while (w->n >= 8) {
-        buf_putc(w->b, (int)(w->acc & 0xff));
-        w->acc >>= 8;
-        w->n -= 8;
+    if (w->n >= 32) {
+        uint32_t lo = (uint32_t)w->acc;
+        w->p[0] = (uint8_t)lo;
+        w->p[1] = (uint8_t)(lo >> 8);
+        w->p[2] = (uint8_t)(lo >> 16);
+        w->p[3] = (uint8_t)(lo >> 24);
+        w->p += 4;
+        w->acc >>= 32;
+        w->n -= 32;
     }
 }
 
 /* q zero bits, then a one bit. */
-static void bw_unary(bitw *w, uint64_t q)
+static inline void bw_unary(bitw *w, uint64_t q)
 {
     while (q >= 32) { bw_put(w, 0, 32); q -= 32; }
-    bw_put(w, 0, (unsigned)q);
-    bw_put(w, 1, 1);
+    bw_put(w, 1u << q, (unsigned)q + 1);
 }
 
 static void bw_flush(bitw *w)
 {
-    if (w->n) buf_putc(w->b, (int)(w->acc & 0xff));
-    w->acc = 0;
-    w->n = 0;
+    while (w->n > 0) {
+        *w->p++ = (uint8_t)w->acc;
+        w->acc >>= 8;
+        w->n = w->n > 8 ? w->n - 8 : 0;
+    }
 }
 
 /* ---- bit reader ---- */
@@ -96,19 +105,31 @@ static inline int br_unary(bitr *r, uint64_t limit, uint64_t *q)
 
 static unsigned bits_of(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0; }
 
-static uint64_t cost_rice(const uint32_t *v, size_t k, unsigned p)
+/* The costs in bits of v[0..k) in each code, or a number >= limit as soon as the sum reaches it
+ * (a code that cannot beat the best so far is not costed to the end). */
+#define COST_STEP 32
+
+static uint64_t cost_rice(const uint32_t *v, size_t k, unsigned p, uint64_t limit)
 {
-    uint64_t c = 0;
-    for (size_t i = 0; i < k; i++) c += (v[i] >> p) + 1 + p;
+    uint64_t c = (uint64_t)k * (1 + p);
+    for (size_t i = 0; i < k && c < limit; i += COST_STEP) {
+        size_t e = k - i < COST_STEP ? k : i + COST_STEP;
+        uint64_t s = 0;
+        for (size_t j = i; j < e; j++) s += v[j] >> p;
+        c += s;
+    }
     return c;
 }
 
-static uint64_t cost_expg(const uint32_t *v, size_t k, unsigned p)
+static uint64_t cost_expg(const uint32_t *v, size_t k, unsigned p, uint64_t limit)
 {
     uint64_t c = 0;
-    for (size_t i = 0; i < k; i++) {
-        unsigned nb = bits_of((uint64_t)v[i] + (UINT64_C(1) << p)) - 1;
-        c += 2u * nb - p + 1;
+    for (size_t i = 0; i < k && c < limit; i += COST_STEP) {
+        size_t e = k - i < COST_STEP ? k : i + COST_STEP;
+        for (size_t j = i; j < e; j++) {
+            unsigned nb = bits_of((uint64_t)v[j] + (UINT64_C(1) << p)) - 1;
+            c += 2u * nb - p + 1;
+        }
     }
     return c;
 }
@@ -129,11 +150,11 @@ static uint8_t choose(const uint32_t *v, size_t k, uint64_t *bits)
     unsigned lm = bits_of(sum / k);              /* about log2 of the mean, plus one */
     unsigned lo = lm > 3 ? lm - 3 : 0, hi = lm + 1 < 31 ? lm + 1 : 31;
     for (unsigned p = lo; p <= hi; p++) {
-        uint64_t c = cost_rice(v, k, p);
+        uint64_t c = cost_rice(v, k, p, best);
         if (c < best) { best = c; hdr = (uint8_t)(CODEC_RICE << 6 | p); }
     }
     for (unsigned p = lo; p <= hi; p++) {
-        uint64_t c = cost_expg(v, k, p);
+        uint64_t c = cost_expg(v, k, p, best);
         if (c < best) { best = c; hdr = (uint8_t)(CODEC_EXPG << 6 | p); }
     }
     *bits = best;
@@ -160,9 +181,10 @@ void codec_put_block(pk_buf *b, const uint32_t *v, size_t k)
     uint64_t bits;
     uint8_t hdr = choose(v, k, &bits);
     unsigned mode = hdr >> 6, p = hdr & 63;
-    if (buf_reserve(b, 1 + (size_t)((bits + 7) / 8))) return;
-    buf_putc(b, hdr);
-    bitw w = {b, 0, 0};
+    size_t bytes = (size_t)((bits + 7) / 8);
+    if (buf_reserve(b, 1 + bytes + BW_SLACK)) return;
+    b->p[b->n++] = hdr;
+    bitw w = {b->p + b->n, 0, 0};
     switch (mode) {
     case CODEC_FIXED:
         if (p) for (size_t i = 0; i < k; i++) bw_put(&w, v[i], p);
@@ -185,6 +207,7 @@ void codec_put_block(pk_buf *b, const uint32_t *v, size_t k)
         break;
     }
     bw_flush(&w);
+    b->n = (size_t)(w.p - b->p);
 }
 
 int codec_get_block(const uint8_t **pp, const uint8_t *end, uint32_t *v, size_t k)

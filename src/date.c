@@ -85,7 +85,12 @@ static const struct { const char *name; unsigned char len, month, minlen; } mont
 
 int date_month_name(const char *p, size_t n)
 {
-    if (n < 3) return 0;
+    if (n < 3 || n > 9) return 0;
+    /* most words start with a letter no month name starts with */
+    switch (p[0] | 0x20) {
+    case 'j': case 'f': case 'm': case 'a': case 's': case 'o': case 'n': case 'd': break;
+    default: return 0;
+    }
     for (size_t i = 0; i < sizeof months / sizeof months[0]; i++) {
         /* the full name, or a 3-letter abbreviation (the "okt"/"oct" spellings included) */
         if ((n == months[i].len || n == months[i].minlen) && util_memcasecmp_ascii(p, months[i].name, n) == 0)
@@ -280,16 +285,23 @@ int date_parse_at(const char *p, size_t n, size_t i, unsigned flags, date_match 
 
 int date_find(const char *p, size_t n, size_t from, unsigned flags, date_match *m)
 {
-    for (size_t i = from; i < n; i++) {
+    /* letters that start a month name (a..z) */
+    static const unsigned char initial[26] = {['a' - 'a'] = 1, ['d' - 'a'] = 1, ['f' - 'a'] = 1, ['j' - 'a'] = 1,
+                                              ['m' - 'a'] = 1, ['n' - 'a'] = 1, ['o' - 'a'] = 1, ['s' - 'a'] = 1};
+    size_t i = from;
+    while (i < n) {
         unsigned char c = (unsigned char)p[i];
-        int digit = c >= '0' && c <= '9';
-        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!digit && !letter) continue;
-        if (i > 0) {
+        if (!is_alnum_byte(c)) { i++; continue; }
+        /* a run of letters, digits and non-ASCII bytes: only its first byte may start a date, and
+         * only after a byte that is neither alphanumeric nor '/' ("2/3/1") */
+        int cand = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z' && initial[c - 'a']) ||
+                   (c >= 'A' && c <= 'Z' && initial[c - 'A']);
+        if (cand && i > 0) {
             unsigned char b = (unsigned char)p[i - 1];
-            if (is_alnum_byte(b) || b == '/') continue;   /* inside a word, number or "2/3/1" */
+            cand = !is_alnum_byte(b) && b != '/';
         }
-        if (date_parse_at(p, n, i, flags, m)) return 1;
+        if (cand && date_parse_at(p, n, i, flags, m)) return 1;
+        for (i++; i < n && is_alnum_byte((unsigned char)p[i]); i++) {}
     }
     return 0;
 }

@@ -111,11 +111,17 @@ static int is_bad_control(uint8_t c)
 
 /* Binary when more than 1 in 16 of the first 64 KiB are control bytes (at least 8 of them, so
  * that a short note with a stray NUL or two stays text), or more than 1 in 4. */
+static int binary_verdict(size_t n, size_t bad)
+{
+    size_t m = n < SNIFF_BYTES ? n : SNIFF_BYTES;
+    return (bad >= 8 && bad * 16 > m) || bad * 4 > m;
+}
+
 static int looks_binary(const uint8_t *p, size_t n)
 {
     size_t m = n < SNIFF_BYTES ? n : SNIFF_BYTES, bad = 0;
     for (size_t i = 0; i < m; i++) bad += is_bad_control(p[i]);
-    return (bad >= 8 && bad * 16 > m) || bad * 4 > m;
+    return binary_verdict(n, bad);
 }
 
 /* UTF-16 without a byte order mark: ASCII-heavy text has a zero in every other byte.
@@ -171,9 +177,12 @@ static inline uint64_t not_plain_ascii(uint64_t x)
 
 #define CHUNK 8192
 
-static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uint32_t *repairs, int *needs_nfc)
+/* Decode p[0..n) into out.  *bad_ctl gets the number of control bytes among the first SNIFF_BYTES
+ * that never occur in text (what looks_binary counts), so that one pass does both. */
+static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uint32_t *repairs, int *needs_nfc,
+                                    size_t *bad_ctl)
 {
-    size_t invalid = 0, multi = 0;
+    size_t invalid = 0, multi = 0, bad = 0;
     size_t i = 0;
     while (i < n) {
         /* one chunk of input at a time: it writes at most three bytes per byte read (a
@@ -210,7 +219,10 @@ static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uin
                     if (i + 1 < n && p[i + 1] == '\n') i++;
                     *repairs |= PK_REPAIR_NEWLINES;
                 } else if (c == '\f' || c == '\v') *d++ = '\n';
-                else *repairs |= PK_REPAIR_NUL;
+                else {
+                    *repairs |= PK_REPAIR_NUL;
+                    if (c != 0x1b && i < SNIFF_BYTES) bad++;
+                }
                 i++;
                 continue;
             }
@@ -249,6 +261,7 @@ static pk_status decode_utf8_stream(const uint8_t *p, size_t n, pk_buf *out, uin
         out->n = (size_t)(d - out->p);
     }
     if (invalid) *repairs |= multi ? PK_REPAIR_BADBYTES : PK_REPAIR_LATIN1;
+    *bad_ctl = bad;
     if (buf_reserve(out, 0)) return PK_ENOMEM;
     out->p[out->n] = 0;
     return PK_OK;
@@ -272,10 +285,7 @@ pk_status decode_text(const uint8_t *p, size_t n, pk_buf *out, uint32_t *repairs
         n -= 2;
     } else {
         const char *kind = binary_kind(p, n);
-        if (!kind) {
-            utf16 = sniff_utf16(p, n);
-            if (!utf16 && looks_binary(p, n)) kind = "binary data (control bytes)";
-        }
+        if (!kind) utf16 = sniff_utf16(p, n);   /* control bytes are counted while decoding */
         if (kind) {
             if (why) snprintf(why, whylen, "%s", kind);
             return PK_EDECODE;
@@ -293,13 +303,23 @@ pk_status decode_text(const uint8_t *p, size_t n, pk_buf *out, uint32_t *repairs
             if (why) snprintf(why, whylen, "binary data (control characters in UTF-16)");
             return PK_EDECODE;
         }
-        pk_status st = decode_utf8_stream(tmp.p, tmp.n, out, repairs, needs_nfc);
+        size_t bad;
+        pk_status st = decode_utf8_stream(tmp.p, tmp.n, out, repairs, needs_nfc, &bad);
         buf_free(&tmp);
         return st;
     }
-    size_t want = n + 16;
+    size_t want = n + 16, bad = 0;
     if (want < n || buf_reserve(out, want)) return PK_ENOMEM;
-    return decode_utf8_stream(p, n, out, repairs, needs_nfc);
+    uint32_t rep = *repairs;
+    pk_status st = decode_utf8_stream(p, n, out, &rep, needs_nfc, &bad);
+    if (st == PK_OK && binary_verdict(n, bad)) {
+        out->n = 0;
+        *needs_nfc = 0;
+        if (why) snprintf(why, whylen, "binary data (control bytes)");
+        return PK_EDECODE;
+    }
+    *repairs = rep;
+    return st;
 }
 
 long decode_enforce_utf8(pk_buf *b)

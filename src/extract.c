@@ -9,6 +9,7 @@
 
 #include "date.h"
 #include "json.h"
+#include "jsonread.h"
 
 /* ---- scratch vectors and the string pool ---- */
 
@@ -73,9 +74,13 @@ str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
             unsigned char c = (unsigned char)x->text[i];
             if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; i++; continue; }
             if (space) { x->pool.p[x->pool.n++] = ' '; space = 0; }
-            /* a run of characters up to the next white space, in one copy */
+            /* a run of characters up to white space other than one blank between words, in one copy */
             uint32_t j = i + 1;
-            while (j < b && !ws_tab[(unsigned char)x->text[j]]) j++;
+            for (;;) {
+                while (j < b && !ws_tab[(unsigned char)x->text[j]]) j++;
+                if (j + 1 < b && x->text[j] == ' ' && !ws_tab[(unsigned char)x->text[j + 1]]) { j += 2; continue; }
+                break;
+            }
             memcpy(x->pool.p + x->pool.n, x->text + i, j - i);
             x->pool.n += j - i;
             i = j;
@@ -135,7 +140,8 @@ size_t extract_split_names(const char *p, size_t n, name_part *out, size_t max)
     size_t k = 0, a = 0;
     for (size_t i = 0; i <= n && k < max;) {
         size_t sl = 0;
-        if (i < n)
+        /* every separator starts with a blank or a comma */
+        if (i < n && (p[i] == ' ' || p[i] == ','))
             for (size_t s = 0; s < sizeof seps / sizeof seps[0]; s++) {
                 size_t l = strlen(seps[s]);
                 if (i + l <= n && memcmp(p + i, seps[s], l) == 0) { sl = l; break; }
@@ -284,10 +290,9 @@ pk_status pk_extract_pretty(const char *json, char **out)
 {
     *out = NULL;
     if (!json) return PK_EINVAL;
-    util_install_json_alloc();
-    json_error_t err;
-    json_t *v = json_loads(json, JSON_DECODE_ANY, &err);
-    if (!v) return json_error_code(&err) == json_error_out_of_memory ? PK_ENOMEM : PK_EINVAL;
+    json_t *v;
+    pk_status st = json_read(json, strlen(json), 1, &v, NULL);
+    if (st != PK_OK) return st == PK_ENOMEM ? PK_ENOMEM : PK_EINVAL;
     *out = json_dump_pretty(v);
     json_decref(v);
     return *out ? PK_OK : PK_ENOMEM;

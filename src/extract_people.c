@@ -2,6 +2,9 @@
  * how long), signatures (who kept and who approves the minutes) and the meeting's own fields. */
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "extract.h"
@@ -12,6 +15,24 @@ typedef struct piece { uint32_t s, e; } piece;
 
 #define MAX_PIECES 24
 
+/* The first TAB (with commas: TAB, comma or semicolon) in [i, e), or e. */
+static uint32_t next_cut(const char *t, uint32_t i, uint32_t e, int commas)
+{
+#if defined(__SSE2__)
+    const __m128i tab = _mm_set1_epi8('\t'), comma = _mm_set1_epi8(commas ? ',' : '\t'),
+                  semi = _mm_set1_epi8(commas ? ';' : '\t');
+    for (; e - i >= 16; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(c, tab), _mm_or_si128(_mm_cmpeq_epi8(c, comma), _mm_cmpeq_epi8(c, semi)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return i + (uint32_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < e; i++)
+        if (t[i] == '\t' || (commas && (t[i] == ',' || t[i] == ';'))) return i;
+    return e;
+}
+
 /* Split [s, e) into cells at TABs and, inside cells, at commas and semicolons. */
 static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int commas, piece *out, size_t max)
 {
@@ -19,10 +40,9 @@ static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int co
     size_t n = 0;
     uint32_t a = s;
     for (uint32_t i = s; i <= e && n < max; i++) {
-        int cut = i == e || t[i] == '\t' || (commas && (t[i] == ',' || t[i] == ';'));
+        i = next_cut(t, i, e, commas);
         /* "96,1" and "2,5" are numbers, not lists */
-        if (cut && i < e && t[i] == ',' && i > s && is_ascii_digit(t[i - 1]) && i + 1 < e && is_ascii_digit(t[i + 1])) cut = 0;
-        if (!cut) continue;
+        if (i < e && t[i] == ',' && i > s && is_ascii_digit(t[i - 1]) && i + 1 < e && is_ascii_digit(t[i + 1])) continue;
         uint32_t ps = a, pe = i;
         pe = extract_trim(t, &ps, pe);
         /* a trailing full stop ends the list, it is not part of the last piece */
@@ -35,13 +55,15 @@ static size_t split_pieces(const pk_extractor *x, uint32_t s, uint32_t e, int co
     return n;
 }
 
-static int piece_rule(pk_extractor *x, rule_kind k, piece p, size_t *gs, size_t *ge, rule_group g)
+/* The rule of kind k that matches piece p (its match stays readable until the next match), with
+ * group g (or the whole match) in gs, ge; NULL when none. */
+static const rule *piece_rule(pk_extractor *x, rule_kind k, piece p, size_t *gs, size_t *ge, rule_group g)
 {
-    if (p.e <= p.s) return 0;
+    if (p.e <= p.s) return NULL;
     const rule *r = rules_first(&x->rs, k, x->text + p.s, p.e - p.s, 0);
-    if (!r) return 0;
+    if (!r) return NULL;
     if (gs && !rules_group(&x->rs, r, g, gs, ge)) rules_span(&x->rs, gs, ge);
-    return 1;
+    return r;
 }
 
 int extract_is_name(pk_extractor *x, const char *p, size_t n)
@@ -183,18 +205,19 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
             }
             continue;
         }
-        if (piece_rule(x, RK_CELL_RANGE, p, &gs, &ge, G_FROM)) {
+        const rule *r;
+        if ((r = piece_rule(x, RK_CELL_RANGE, p, &gs, &ge, G_FROM))) {
             /* present for items "§ 45–48": from § 45 to § 48 */
             size_t s2, e2;
             char tmp[40];
             snprintf(tmp, sizeof tmp, "§ %.*s", (int)(ge - gs < 30 ? ge - gs : 30), t + p.s + gs);
             arrived = pool_put(x, tmp, strlen(tmp));
-            const rule *r = rules_first(&x->rs, RK_CELL_RANGE, t + p.s, p.e - p.s, 0);
-            if (r && rules_group(&x->rs, r, G_TO, &s2, &e2)) {
+            /* the match of piece_rule is still the last one */
+            if (rules_group(&x->rs, r, G_TO, &s2, &e2)) {
                 snprintf(tmp, sizeof tmp, "§ %.*s", (int)(e2 - s2 < 30 ? e2 - s2 : 30), t + p.s + s2);
                 left = pool_put(x, tmp, strlen(tmp));
             }
-            if (r) {
+            {
                 size_t ms, me;
                 rules_span(&x->rs, &ms, &me);
                 if (ms == 0 && me == p.e - p.s) continue;
@@ -202,26 +225,23 @@ static int read_person(pk_extractor *x, const piece *pc, size_t np, str block_ro
             }
         }
         if (piece_rule(x, RK_CELL_LEFT, p, &gs, &ge, G_AT)) {
-            left = at_value(x, t + p.s + gs, ge - gs);
-            const rule *r = rules_first(&x->rs, RK_CELL_LEFT, t + p.s, p.e - p.s, 0);
             size_t ms = 0, me = 0;
-            if (r) rules_span(&x->rs, &ms, &me);
+            rules_span(&x->rs, &ms, &me);
+            left = at_value(x, t + p.s + gs, ge - gs);
             if (ms == 0) continue;                 /* the whole piece was the departure */
             p.e = p.s + (uint32_t)ms;               /* "Alva Johansson lämnade vid ..." */
         }
         if (piece_rule(x, RK_CELL_ARRIVED, p, &gs, &ge, G_AT)) {
-            arrived = at_value(x, t + p.s + gs, ge - gs);
-            const rule *r = rules_first(&x->rs, RK_CELL_ARRIVED, t + p.s, p.e - p.s, 0);
             size_t ms = 0, me = 0;
-            if (r) rules_span(&x->rs, &ms, &me);
+            rules_span(&x->rs, &ms, &me);
+            arrived = at_value(x, t + p.s + gs, ge - gs);
             if (ms == 0) continue;
             p.e = p.s + (uint32_t)ms;
         }
         if (piece_rule(x, RK_CELL_PARTY, p, &gs, &ge, G_PARTY)) {
-            party = pool_put(x, t + p.s + gs, ge - gs);
-            const rule *r = rules_first(&x->rs, RK_CELL_PARTY, t + p.s, p.e - p.s, 0);
             size_t ms = 0, me = 0;
-            if (r) rules_span(&x->rs, &ms, &me);
+            rules_span(&x->rs, &ms, &me);
+            party = pool_put(x, t + p.s + gs, ge - gs);
             /* "Anna Andersson (S)": what comes before the party is the name */
             if (ms > 0) {
                 piece rest = {p.s + (uint32_t)me, p.e};

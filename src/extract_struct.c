@@ -88,13 +88,16 @@ static void mark_skips(pk_extractor *x)
     }
     /* a short line that repeats on every page and names a body is a page header */
     x->scratch.n = 0;
+    size_t last_skip = SIZE_MAX, next_skip = 0;   /* the skip lines nearest before and after i */
     for (size_t i = 0; i < x->lines.n; i++) {
         line *L = &x->lines.v[i];
+        if (L->flags & LF_SKIP) last_skip = i;
         if (L->type != LT_TEXT || (L->flags & LF_SKIP) || L->e - L->cs > 60 || L->e - L->cs < 3) continue;
-        /* only lines near a page number or other page-header line can be one */
-        int near = 0;
-        for (size_t m = i >= 5 ? i - 5 : 0; m < i + 6 && m < x->lines.n && !near; m++)
-            near = m != i && (x->lines.v[m].flags & LF_SKIP);
+        /* only lines near a page number or other page-header line (five lines either way) can be one */
+        if (next_skip <= i) next_skip = i + 1;
+        while (next_skip < x->lines.n && next_skip <= i + 5 && !(x->lines.v[next_skip].flags & LF_SKIP)) next_skip++;
+        int near = (last_skip != SIZE_MAX && i - last_skip <= 5) ||
+                   (next_skip < x->lines.n && next_skip <= i + 5 && (x->lines.v[next_skip].flags & LF_SKIP));
         if (!near || !match_span(x, RK_BODY_WORD, L->cs, L->e)) continue;
         uint64_t *h = PUSH(x, x->scratch);
         if (!h) return;

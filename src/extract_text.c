@@ -1,6 +1,9 @@
 /* extract_text.c — sentences: decisions (in Beslut blocks and in running text), proposals a decision
  * accepts, elections, follow-ups with owners and due dates, and planned meetings. */
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "extract.h"
@@ -60,6 +63,28 @@ static int sentence_starts_at(pk_extractor *x, uint32_t i, uint32_t lo)
     return 1;
 }
 
+/* The first byte in [i, e) that may end a sentence (. ! ? : ;), or e. */
+static uint32_t next_end(const char *t, uint32_t i, uint32_t e)
+{
+#if defined(__SSE2__)
+    const __m128i dot = _mm_set1_epi8('.'), ex = _mm_set1_epi8('!'), q = _mm_set1_epi8('?'),
+                  colon = _mm_set1_epi8(':'), semi = _mm_set1_epi8(';');
+    for (; e - i >= 16; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, dot), _mm_cmpeq_epi8(c, ex)),
+                                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, q), _mm_cmpeq_epi8(c, colon)),
+                                              _mm_cmpeq_epi8(c, semi)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return i + (uint32_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < e; i++) {
+        char c = t[i];
+        if (c == '.' || c == '!' || c == '?' || c == ':' || c == ';') return i;
+    }
+    return e;
+}
+
 /* The sentence starts of unit u (after its own start), computed once per document. */
 static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
 {
@@ -80,10 +105,8 @@ static const uint32_t *unit_sentences(pk_extractor *x, const unit *u, size_t *n)
     if (c == ~0ULL) {
         uint32_t first = (uint32_t)x->sbounds.n, cnt = 0;
         const char *t = x->text;
-        static const uint8_t ends[256] = {['.'] = 1, ['!'] = 1, ['?'] = 1, [':'] = 1, [';'] = 1};
-        for (uint32_t i = u->s; i < u->e; i++) {
+        for (uint32_t i = next_end(t, u->s, u->e); i < u->e; i = next_end(t, i + 1, u->e)) {
             /* a sentence starts after . ! ? (or : ; before a numbered point): look there only */
-            if (!ends[(uint8_t)t[i]]) continue;
             uint32_t j = i + 1;
             while (j < u->e && (t[j] == '"' || t[j] == ')' || t[j] == '\'')) j++;
             if (j >= u->e || (t[j] != ' ' && t[j] != '\n' && t[j] != '\t')) continue;
@@ -228,6 +251,7 @@ static int resolve_ref(pk_extractor *x, uint32_t li, uint32_t s, uint32_t e)
     size_t nr;
     const rule *rl = rules_of(&x->rs, RK_DECISION_REF, &nr);
     const rule *r = NULL;
+    if (!rules_kind_may(&x->rs, RK_DECISION_REF, t + s, e - s)) return 0;
     for (size_t i = 0; i < nr; i++) {
         if (!rules_match(&x->rs, &rl[i], t + s, e - s, 0, 0)) continue;
         size_t ms, me;

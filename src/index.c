@@ -72,6 +72,8 @@ static pk_status load_from(pk_index *ix, segr **olds, size_t nolds)
         if (segs[i]) continue;
         st = segr_open(ix->dir, g->id, ix->man.identity, g->del_gen, &ix->msg, &segs[i]);
         if (st) break;
+        /* readers keep decoded document entries for repeated queries; a writer does not */
+        if (!(ix->flags & PK_OPEN_WRITE)) segr_keep_docs(segs[i], IX_KEEP_DOCS);
         const seg_info *in = segr_info(segs[i]);
         if (in->ndocs != g->ndocs || in->first_id != g->first_id || in->last_id != g->last_id ||
             segr_ndeleted(segs[i]) != g->ndeleted) {

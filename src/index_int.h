@@ -16,6 +16,7 @@
 #define IX_MERGE_FACTOR 6                 /* segments of one size level that trigger a merge */
 #define IX_LEVEL_BASE  (2u << 20)         /* bytes of the smallest size level */
 #define IX_FIRST_ID    1                  /* global id of the first document ever added */
+#define IX_KEEP_DOCS   (16u << 20)        /* decoded document entries a reader keeps per segment */
 
 /* Path of a document -> its id and content hash, for incremental indexing. */
 typedef struct pathent {
@@ -84,6 +85,10 @@ pk_status ix_check_identity(pk_index *ix, const char *identity);
 /* Remove files no generation names (after a crash or a commit). */
 void      ix_remove_orphans(pk_index *ix);
 pk_status ix_require_write(pk_index *ix);
+
+/* ---- pipeline.c ---- */
+/* The meeting body (meeting.body) of an extraction record, or NULL; caller frees. */
+pk_status ix_record_body(const char *rec, size_t n, char **body);
 
 /* ---- index_writer.c ---- */
 /* Add one analyzed document (ADD, or REPLACE of d->old_id); flushes and commits when the buffer

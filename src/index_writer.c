@@ -127,6 +127,22 @@ static int tp_getc(tp_reader *r)
 
 static int tp_varint(tp_reader *r, uint64_t *v)
 {
+    if (r->left >= 10 && r->rest >= 10) {
+        /* the whole varint is in the current slice: decode it in place */
+        const uint8_t *p = pool_at(r->p, r->a);
+        uint64_t x = 0;
+        for (unsigned i = 0; i < 10; i++) {
+            x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+            if (!(p[i] & 0x80)) {
+                r->a += i + 1;
+                r->left -= i + 1;
+                r->rest -= i + 1;
+                *v = x;
+                return 0;
+            }
+        }
+        return -1;
+    }
     uint64_t x = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         int c = tp_getc(r);
@@ -138,6 +154,15 @@ static int tp_varint(tp_reader *r, uint64_t *v)
 }
 
 typedef struct fxent { uint32_t stem_off, stem_len, flags; } fxent;
+
+/* What the ids of one source (a pipeline worker, see ixdoc.src) stand for in this segment: term
+ * and form ids + 1 by the source's lids, 0 where not known yet. */
+typedef struct xlat {
+    uint64_t  gen;
+    int       used;
+    uint32_t *t, *f;
+    size_t    nt, nf;
+} xlat;
 
 struct ixbuf {
     segw    *w;
@@ -152,6 +177,8 @@ struct ixbuf {
     fxent   *fx;
     size_t   fxcap;
     pk_buf   stems;
+    xlat    *xl;
+    size_t   nxl;
     pk_msg   msg;
 };
 
@@ -165,13 +192,61 @@ void ixbuf_free(ixbuf *b)
     strtab_free(&b->forms);
     pk_free(b->fx);
     buf_free(&b->stems);
+    for (size_t i = 0; i < b->nxl; i++) {
+        pk_free(b->xl[i].t);
+        pk_free(b->xl[i].f);
+    }
+    pk_free(b->xl);
     pk_free(b);
 }
 
+/* The memory that decides when the segment is flushed: what the same documents take whatever the
+ * number of workers (so not the id translations, whose size depends on the workers' analyzers;
+ * they are bounded by the analyzers' form caches), so that the index is the same byte for byte. */
 static size_t ixbuf_mem(const ixbuf *b)
 {
     return strtab_bytes(&b->terms) + b->tpcap * sizeof(tpost) + b->pool.nblk * POOL_BLOCK +
            strtab_bytes(&b->forms) + b->fxcap * sizeof(fxent) + b->stems.cap + segw_mem(b->w);
+}
+
+/* The translation of a source's ids for a document of generation gen; NULL when memory ran out
+ * (the caller then looks keys up by their bytes). */
+static xlat *xlat_for(ixbuf *b, uint32_t src, uint64_t gen)
+{
+    if (src == 0 || src > 4096) return NULL;
+    if (src > b->nxl) {
+        size_t nc = b->nxl ? b->nxl : 4;
+        while (nc < src) nc *= 2;
+        xlat *n = pk_reallocarray(b->xl, nc, sizeof *n);
+        if (!n) return NULL;
+        memset(n + b->nxl, 0, (nc - b->nxl) * sizeof *n);
+        b->xl = n;
+        b->nxl = nc;
+    }
+    xlat *x = &b->xl[src - 1];
+    if (!x->used || x->gen != gen) {
+        if (x->t) memset(x->t, 0, x->nt * sizeof *x->t);
+        if (x->f) memset(x->f, 0, x->nf * sizeof *x->f);
+        x->used = 1;
+        x->gen = gen;
+    }
+    return x;
+}
+
+/* The slot for lid in a translation array that grows on demand; NULL when memory ran out. */
+static uint32_t *xlat_slot(uint32_t **a, size_t *n, uint32_t lid)
+{
+    if (lid >= *n) {
+        if (lid >= (1u << 28)) return NULL;
+        size_t nc = *n ? *n : 4096;
+        while (nc <= lid) nc *= 2;
+        uint32_t *m = pk_reallocarray(*a, nc, sizeof *m);
+        if (!m) return NULL;
+        memset(m + *n, 0, (nc - *n) * sizeof *m);
+        *a = m;
+        *n = nc;
+    }
+    return &(*a)[lid];
 }
 
 
@@ -262,12 +337,24 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     if (b->ndocs == 0) b->first_id = id;
     b->last_id = id;
     b->ndocs++;
+    xlat *x = xlat_for(b, d->src, d->src_gen);
     for (uint32_t t = 0; t < d->nterms; t++) {
         const ixterm *it = &d->terms[t];
         if (it->npos == 0) continue;
         uint32_t tid;
-        int r = strtab_intern_h(&b->terms, d->keys + it->key_off, it->key_len, it->hash, &tid);
-        if (r < 0) goto oom;
+        int r;
+        uint32_t *slot = x && it->lid != IXDOC_NONE ? xlat_slot(&x->t, &x->nt, it->lid) : NULL;
+        if (slot && *slot) {
+            tid = *slot - 1;
+            r = 0;
+            if (strtab_touch(&b->terms)) goto oom;
+        } else {
+            const uint8_t *k = d->keys + it->key_off;
+            uint32_t h = it->lid != IXDOC_NONE ? strtab_hash(k, it->key_len) : it->hash;
+            r = strtab_intern_h(&b->terms, k, it->key_len, h, &tid);
+            if (r < 0) goto oom;
+            if (slot) *slot = tid + 1;
+        }
         if (r == 1) {
             if (tid >= b->tpcap) {
                 size_t nc = b->tpcap ? b->tpcap * 2 : 4096;
@@ -284,8 +371,19 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     for (uint32_t f = 0; f < d->nforms; f++) {
         const ixform *fm = &d->forms[f];
         uint32_t fid;
-        int r = strtab_intern_h(&b->forms, d->keys + fm->norm_off, fm->norm_len, fm->hash, &fid);
-        if (r < 0) goto oom;
+        int r;
+        uint32_t *slot = x && fm->lid != IXDOC_NONE ? xlat_slot(&x->f, &x->nf, fm->lid) : NULL;
+        if (slot && *slot) {
+            fid = *slot - 1;
+            r = 0;
+            if (strtab_touch(&b->forms)) goto oom;
+        } else {
+            const uint8_t *k = d->keys + fm->norm_off;
+            uint32_t h = fm->lid != IXDOC_NONE ? strtab_hash(k, fm->norm_len) : fm->hash;
+            r = strtab_intern_h(&b->forms, k, fm->norm_len, h, &fid);
+            if (r < 0) goto oom;
+            if (slot) *slot = fid + 1;
+        }
         if (r == 0) { b->fx[fid].flags |= fm->flags; continue; }
         if (fid >= b->fxcap) {
             size_t nc = b->fxcap ? b->fxcap * 2 : 4096;
@@ -327,13 +425,64 @@ static int cmp_ids(const void *a, const void *b, void *ud)
     return xn < yn ? -1 : xn > yn;
 }
 
+/* A key's first eight bytes, big-endian, zero-padded: keys whose prefixes differ sort as their
+ * prefixes do (a shorter key pads with the lowest byte), so only equal prefixes need the keys. */
+typedef struct pfx_id { uint64_t pfx; uint32_t id; } pfx_id;
+
+static int cmp_pfx(const void *a, const void *b, void *ud)
+{
+    const pfx_id *x = a, *y = b;
+    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
+    return cmp_ids(&x->id, &y->id, ud);
+}
+
 /* The ids of a table's keys in byte order of the keys. */
 static uint32_t *sorted_ids(const strtab *t)
 {
     uint32_t *ids = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *ids);
     if (!ids) return NULL;
-    for (size_t i = 0; i < t->n; i++) ids[i] = (uint32_t)i;
-    qsort_r(ids, t->n, sizeof *ids, cmp_ids, (void *)t);
+    pfx_id *v = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *v);
+    if (!v) {
+        /* no room for the prefixes: the plain sort gives the same order */
+        for (size_t i = 0; i < t->n; i++) ids[i] = (uint32_t)i;
+        qsort_r(ids, t->n, sizeof *ids, cmp_ids, (void *)t);
+        return ids;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        uint32_t kn;
+        const uint8_t *k = strtab_key(t, (uint32_t)i, &kn);
+        uint64_t p = 0;
+        for (uint32_t j = 0; j < 8; j++) p = p << 8 | (j < kn ? k[j] : 0);
+        v[i].pfx = p;
+        v[i].id = (uint32_t)i;
+    }
+    pfx_id *tmp = pk_reallocarray(NULL, t->n ? t->n : 1, sizeof *tmp);
+    if (!tmp) {
+        qsort_r(v, t->n, sizeof *v, cmp_pfx, (void *)t);
+    } else {
+        /* least significant byte first, one stable counting pass per prefix byte that varies */
+        pfx_id *a = v, *b = tmp;
+        for (unsigned shift = 0; shift < 64; shift += 8) {
+            size_t cnt[256] = {0};
+            for (size_t i = 0; i < t->n; i++) cnt[(a[i].pfx >> shift) & 0xFF]++;
+            if (t->n && cnt[(a[0].pfx >> shift) & 0xFF] == t->n) continue;
+            size_t sum = 0;
+            for (unsigned d = 0; d < 256; d++) { size_t c = cnt[d]; cnt[d] = sum; sum += c; }
+            for (size_t i = 0; i < t->n; i++) b[cnt[(a[i].pfx >> shift) & 0xFF]++] = a[i];
+            pfx_id *sw = a; a = b; b = sw;
+        }
+        /* keys that share their first eight bytes: by the whole key */
+        for (size_t i = 0; i < t->n;) {
+            size_t j = i + 1;
+            while (j < t->n && a[j].pfx == a[i].pfx) j++;
+            if (j - i > 1) qsort_r(a + i, j - i, sizeof *a, cmp_pfx, (void *)t);
+            i = j;
+        }
+        if (a != v) memcpy(v, a, t->n * sizeof *v);
+        pk_free(tmp);
+    }
+    for (size_t i = 0; i < t->n; i++) ids[i] = v[i].id;
+    pk_free(v);
     return ids;
 }
 
@@ -767,6 +916,7 @@ pk_status pk_index_merge(pk_index *ix, const char *const *shards, size_t nshards
             break;
         }
         if (sh[i]->man.nsegs == 0) continue;
+        for (size_t j = 0; j < sh[i]->man.nsegs; j++) segr_keep_docs(sh[i]->segs[j], 0);   /* read once */
         if (!ix->man.identity) {
             if ((st = ix_check_identity(ix, sh[i]->man.identity))) break;
         } else if (strcmp(ix->man.identity, sh[i]->man.identity) != 0) {

@@ -6,7 +6,11 @@
 #include "util.h"
 
 typedef struct occ { uint32_t term, pos; } occ;
-typedef struct formx { uint32_t stem_off, stem_len, flags; } formx;
+typedef struct formx { uint32_t stem_off, stem_len, flags, lid; } formx;
+typedef struct stamp { uint32_t doc, idx; } stamp;   /* a caller's id seen in document doc as idx */
+
+enum { MODE_NONE, MODE_KEYS, MODE_IDS };          /* how a document's terms (forms) are told apart */
+enum { ERR_NOMEM = 1, ERR_MIXED = 2 };
 
 struct ixdoc_builder {
     strtab  terms;
@@ -17,6 +21,13 @@ struct ixdoc_builder {
     size_t  capfx;
     pk_buf  stems;
     pk_buf  key;               /* scratch for part keys */
+    /* terms and forms added with the caller's ids */
+    uint32_t docno;            /* documents begun, + 1 */
+    stamp  *tst, *fst;         /* by term lid (sid * 2 + kind), by form lid */
+    size_t  ntst, nfst;
+    uint32_t *tlid;            /* per term of the document: its lid */
+    size_t  captlid;
+    int     tmode, fmode;
     int     err;
 };
 
@@ -55,6 +66,9 @@ void ixdoc_builder_free(ixdoc_builder *b)
     pk_free(b->fx);
     buf_free(&b->stems);
     buf_free(&b->key);
+    pk_free(b->tst);
+    pk_free(b->fst);
+    pk_free(b->tlid);
     pk_free(b);
 }
 
@@ -66,30 +80,43 @@ void ixdoc_begin(ixdoc_builder *b)
     b->stems.n = 0;
     b->stems.err = 0;
     b->err = 0;
+    b->tmode = b->fmode = MODE_NONE;
+    if (++b->docno == 0) {   /* wrapped: forget every stamp */
+        if (b->tst) memset(b->tst, 0, b->ntst * sizeof *b->tst);
+        if (b->fst) memset(b->fst, 0, b->nfst * sizeof *b->fst);
+        b->docno = 1;
+    }
 }
 
-void ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos)
+/* The stamp of id in a table that grows on demand; NULL when memory ran out. */
+static stamp *stamp_of(stamp **t, size_t *n, uint32_t id)
 {
-    if (b->err || n == 0) return;
-    const void *key = s;
-    size_t kn = n;
-    if (kind == IX_PART) {
-        if (n + 1 > IX_MAX_KEY) return;
-        b->key.n = 0;
-        buf_putc(&b->key, IX_PART_MARK);
-        buf_put(&b->key, s, n);
-        if (b->key.err) { b->err = 1; return; }
-        key = b->key.p;
-        kn = n + 1;
-    } else if (n > IX_MAX_KEY || (uint8_t)s[0] < 0x20) {
-        return;
+    if (id >= *n) {
+        if (id >= (1u << 28)) return NULL;
+        size_t nc = *n ? *n : 4096;
+        while (nc <= id) nc *= 2;
+        stamp *s = pk_reallocarray(*t, nc, sizeof *s);
+        if (!s) return NULL;
+        memset(s + *n, 0, (nc - *n) * sizeof *s);
+        *t = s;
+        *n = nc;
     }
-    uint32_t id;
-    if (strtab_intern(&b->terms, key, kn, &id) < 0) { b->err = 1; return; }
+    return &(*t)[id];
+}
+
+static int set_mode(ixdoc_builder *b, int *mode, int want)
+{
+    if (*mode != want && *mode != MODE_NONE) { b->err = ERR_MIXED; return -1; }
+    *mode = want;
+    return 0;
+}
+
+static void add_occ(ixdoc_builder *b, uint32_t id, uint32_t pos)
+{
     if (b->nocc == b->capocc) {
         size_t nc = b->capocc ? b->capocc * 2 : 1024;
         occ *o = pk_reallocarray(b->occ, nc, sizeof *o);
-        if (!o) { b->err = 1; return; }
+        if (!o) { b->err = ERR_NOMEM; return; }
         b->occ = o;
         b->capocc = nc;
     }
@@ -98,26 +125,115 @@ void ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t po
     b->nocc++;
 }
 
-void ixdoc_form(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,
-                uint32_t flags)
+uint32_t ixdoc_term_id(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos)
 {
-    if (b->err || nn == 0 || nn > IX_MAX_KEY || sn > IX_MAX_KEY) return;
+    if (b->err || n == 0 || set_mode(b, &b->tmode, MODE_KEYS)) return IXDOC_NONE;
+    const void *key = s;
+    size_t kn = n;
+    if (kind == IX_PART) {
+        if (n + 1 > IX_MAX_KEY) return IXDOC_NONE;
+        b->key.n = 0;
+        buf_putc(&b->key, IX_PART_MARK);
+        buf_put(&b->key, s, n);
+        if (b->key.err) { b->err = ERR_NOMEM; return IXDOC_NONE; }
+        key = b->key.p;
+        kn = n + 1;
+    } else if (n > IX_MAX_KEY || (uint8_t)s[0] < 0x20) {
+        return IXDOC_NONE;
+    }
     uint32_t id;
-    int r = strtab_intern(&b->forms, norm, nn, &id);
-    if (r < 0) { b->err = 1; return; }
-    if (r == 0) { b->fx[id].flags |= flags; return; }
+    if (strtab_intern(&b->terms, key, kn, &id) < 0) { b->err = ERR_NOMEM; return IXDOC_NONE; }
+    add_occ(b, id, pos);
+    return id;
+}
+
+uint32_t ixdoc_term_sid(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t sid, uint32_t pos)
+{
+    if (b->err || n == 0 || set_mode(b, &b->tmode, MODE_IDS)) return IXDOC_NONE;
+    if (kind == IX_PART ? n + 1 > IX_MAX_KEY : (n > IX_MAX_KEY || (uint8_t)s[0] < 0x20)) return IXDOC_NONE;
+    stamp *st = sid < (1u << 27) ? stamp_of(&b->tst, &b->ntst, sid * 2 + (kind == IX_PART)) : NULL;
+    if (!st) { b->err = ERR_NOMEM; return IXDOC_NONE; }
+    if (st->doc == b->docno) {
+        add_occ(b, st->idx, pos);
+        return st->idx;
+    }
+    uint32_t id;
+    int r;
+    if (kind == IX_PART) {
+        uint8_t k[IX_MAX_KEY + 1];
+        k[0] = IX_PART_MARK;
+        memcpy(k + 1, s, n);
+        r = strtab_append(&b->terms, k, n + 1, 0, &id);
+    } else {
+        r = strtab_append(&b->terms, s, n, 0, &id);
+    }
+    if (r < 0) { b->err = ERR_NOMEM; return IXDOC_NONE; }
+    if (id >= b->captlid) {
+        size_t nc = b->captlid ? b->captlid * 2 : 1024;
+        uint32_t *t = pk_reallocarray(b->tlid, nc, sizeof *t);
+        if (!t) { b->err = ERR_NOMEM; return IXDOC_NONE; }
+        b->tlid = t;
+        b->captlid = nc;
+    }
+    b->tlid[id] = sid * 2 + (kind == IX_PART);
+    st->doc = b->docno;
+    st->idx = id;
+    add_occ(b, id, pos);
+    return id;
+}
+
+void ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos)
+{
+    ixdoc_term_id(b, kind, s, n, pos);
+}
+
+void ixdoc_term_again(ixdoc_builder *b, uint32_t id, uint32_t pos)
+{
+    if (b->err || id == IXDOC_NONE || id >= b->terms.n) return;
+    add_occ(b, id, pos);
+}
+
+/* A new form of the document with id `id`: its stem and flags. */
+static void form_new(ixdoc_builder *b, uint32_t id, const char *stem, size_t sn, uint32_t flags, uint32_t lid)
+{
     if (id >= b->capfx) {
         size_t nc = b->capfx ? b->capfx * 2 : 256;
         formx *f = pk_reallocarray(b->fx, nc, sizeof *f);
-        if (!f) { b->err = 1; return; }
+        if (!f) { b->err = ERR_NOMEM; return; }
         b->fx = f;
         b->capfx = nc;
     }
     b->fx[id].stem_off = (uint32_t)b->stems.n;
     b->fx[id].stem_len = (uint32_t)sn;
     b->fx[id].flags = flags;
+    b->fx[id].lid = lid;
     buf_put(&b->stems, stem, sn);
-    if (b->stems.err) b->err = 1;
+    if (b->stems.err) b->err = ERR_NOMEM;
+}
+
+void ixdoc_form(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,
+                uint32_t flags)
+{
+    if (b->err || nn == 0 || nn > IX_MAX_KEY || sn > IX_MAX_KEY || set_mode(b, &b->fmode, MODE_KEYS)) return;
+    uint32_t id;
+    int r = strtab_intern(&b->forms, norm, nn, &id);
+    if (r < 0) { b->err = ERR_NOMEM; return; }
+    if (r == 0) { b->fx[id].flags |= flags; return; }
+    form_new(b, id, stem, sn, flags, IXDOC_NONE);
+}
+
+void ixdoc_form_id(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,
+                   uint32_t flags, uint32_t nid)
+{
+    if (b->err || nn == 0 || nn > IX_MAX_KEY || sn > IX_MAX_KEY || set_mode(b, &b->fmode, MODE_IDS)) return;
+    stamp *st = stamp_of(&b->fst, &b->nfst, nid);
+    if (!st) { b->err = ERR_NOMEM; return; }
+    if (st->doc == b->docno) { b->fx[st->idx].flags |= flags; return; }
+    uint32_t id;
+    if (strtab_append(&b->forms, norm, nn, 0, &id) < 0) { b->err = ERR_NOMEM; return; }
+    form_new(b, id, stem, sn, flags, nid);
+    st->doc = b->docno;
+    st->idx = id;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -128,7 +244,7 @@ static int cmp_u32(const void *a, const void *b)
 
 pk_status ixdoc_finish(ixdoc_builder *b, ixdoc *d)
 {
-    pk_status st = PK_ENOMEM;
+    pk_status st = b->err == ERR_MIXED ? PK_EINVAL : PK_ENOMEM;
     size_t nt = b->terms.n, nf = b->forms.n;
     size_t tk = b->terms.arena.n, fk = b->forms.arena.n, sk = b->stems.n, klen;
     ixterm *terms = NULL;
@@ -170,6 +286,7 @@ pk_status ixdoc_finish(ixdoc_builder *b, ixdoc *d)
         terms[t].key_off = b->terms.ent[t].off;
         terms[t].key_len = b->terms.ent[t].len;
         terms[t].hash = b->terms.ent[t].hash;
+        terms[t].lid = b->tmode == MODE_IDS ? b->tlid[t] : IXDOC_NONE;
     }
     if (tk) memcpy(keys, b->terms.arena.p, tk);
     if (fk) memcpy(keys + tk, b->forms.arena.p, fk);
@@ -181,6 +298,7 @@ pk_status ixdoc_finish(ixdoc_builder *b, ixdoc *d)
         forms[f].stem_len = b->fx[f].stem_len;
         forms[f].flags = b->fx[f].flags;
         forms[f].hash = b->forms.ent[f].hash;
+        forms[f].lid = b->fmode == MODE_IDS ? b->fx[f].lid : IXDOC_NONE;
     }
     if (klen > UINT32_MAX) goto done;
     d->keys = keys;     d->keys_len = klen;

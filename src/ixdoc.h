@@ -21,14 +21,16 @@ enum { IX_FORM_WORD = 1, IX_FORM_PART = 2 };
 typedef struct ixterm {
     uint32_t key_off, key_len;    /* key bytes in ixdoc.keys */
     uint32_t pos_off, npos;       /* strictly increasing positions in ixdoc.pos */
-    uint32_t hash;                /* strtab_hash of the key (saves the writer the work) */
+    uint32_t hash;                /* strtab_hash of the key (saves the writer the work); 0 with a lid */
+    uint32_t lid;                 /* the source's id of the term (see ixdoc.src), or IXDOC_NONE */
 } ixterm;
 
 typedef struct ixform {
     uint32_t norm_off, norm_len;  /* the normalised form, in ixdoc.keys */
     uint32_t stem_off, stem_len;  /* its stem, in ixdoc.keys */
     uint32_t flags;               /* IX_FORM_* */
-    uint32_t hash;                /* strtab_hash of the form */
+    uint32_t hash;                /* strtab_hash of the form; 0 with a lid */
+    uint32_t lid;                 /* the source's id of the form, or IXDOC_NONE */
 } ixform;
 
 /* What the writer does with a document. */
@@ -48,6 +50,8 @@ typedef struct ixdoc {
     uint32_t *pos;    uint32_t npos;
     ixform   *forms;  uint32_t nforms;     /* distinct forms, in first-seen order */
     /* pipeline bookkeeping */
+    uint32_t  src;                /* 0, or the source (a worker, counted from 1) whose ids the lids are */
+    uint64_t  src_gen;            /* generation of those ids: a source starts its ids over with a new one */
     uint64_t  seq;                /* order of the document in the run */
     int       action;             /* IXDOC_ADD or IXDOC_REPLACE */
     uint32_t  old_id;             /* IXDOC_REPLACE: the id of the version it replaces */
@@ -66,11 +70,26 @@ void      ixdoc_begin(ixdoc_builder *b);
 /* One occurrence of a term (kind IX_WORD or IX_PART) at a token position.  Empty or over-long
  * terms are ignored, as is a whole-word term starting with a byte below 0x20. */
 void      ixdoc_term(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos);
+/* The same, returning the term's id in this document (IXDOC_NONE when the term was ignored), so
+ * that later occurrences can be added by id with ixdoc_term_again. */
+#define IXDOC_NONE UINT32_MAX
+uint32_t  ixdoc_term_id(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t pos);
+/* The same for a term the caller has a dense id for (sid: the id of the stem s, the same for the
+ * same bytes until the caller starts its ids over): terms are then told apart by id, without
+ * hashing, and the id travels to the writer (ixterm.lid).  A document uses either this or
+ * ixdoc_term/ixdoc_term_id, never both (the builder fails the document with PK_EINVAL). */
+uint32_t  ixdoc_term_sid(ixdoc_builder *b, int kind, const char *s, size_t n, uint32_t sid, uint32_t pos);
+void      ixdoc_term_again(ixdoc_builder *b, uint32_t id, uint32_t pos);
 /* A word form and its stem (flags IX_FORM_*). */
 void      ixdoc_form(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,
                      uint32_t flags);
+/* The same with the caller's dense id of the form (see ixdoc_term_sid; forms and terms are
+ * separate id spaces, and one document uses one way for forms too). */
+void      ixdoc_form_id(ixdoc_builder *b, const char *norm, size_t nn, const char *stem, size_t sn,
+                        uint32_t flags, uint32_t nid);
 /* Move what was collected into d (keys, terms, pos, forms; other fields untouched).
- * PK_ENOMEM when memory ran out at any point since ixdoc_begin. */
+ * PK_ENOMEM when memory ran out at any point since ixdoc_begin, PK_EINVAL when the document
+ * mixed the two ways of adding terms or forms. */
 pk_status ixdoc_finish(ixdoc_builder *b, ixdoc *d);
 
 #endif

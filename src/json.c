@@ -1,4 +1,7 @@
 /* json.c — JSON serialisation policy and small safe setters over jansson. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "json.h"
 
 #include "protokoll.h"
@@ -8,7 +11,7 @@ static char *dump(const json_t *v, size_t flags)
 {
     util_install_json_alloc();
     unsigned long jf = util_json_failures();
-    char *s = json_dumps(v, flags | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    char *s = json_dumps(v, flags | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8));
     /* jansson ignores a failed append while writing an object's key and goes on, so a text it
      * returns after any failed allocation may lack pieces */
     if (s && util_json_failures() != jf) {
@@ -96,13 +99,6 @@ json_t *json_strn_lossy(const char *s, size_t n)
 
 /* ---- the streaming writer ---- */
 
-/* Room for n more bytes (and the NUL buf keeps); 0 when the buffer failed. */
-static inline int jw_room(pk_buf *b, size_t n)
-{
-    if (b->err) return 0;
-    if (b->n + n + 1 <= b->cap) return 1;
-    return buf_reserve(b, n) == 0;
-}
 
 void jw_init(json_w *w, pk_buf *b)
 {
@@ -139,19 +135,6 @@ void jw_obj_end(json_w *w) { jw_close(w, '}'); }
 void jw_arr(json_w *w) { jw_open(w, '['); }
 void jw_arr_end(json_w *w) { jw_close(w, ']'); }
 
-void jw_key(json_w *w, const char *key)
-{
-    size_t n = strlen(key);
-    pk_buf *b = w->b;
-    if (!jw_room(b, n + 4)) return;
-    if (w->comma[w->depth]) b->p[b->n++] = ',';
-    b->p[b->n++] = '"';
-    memcpy(b->p + b->n, key, n);
-    b->n += n;
-    b->p[b->n++] = '"';
-    b->p[b->n++] = ':';
-    w->comma[w->depth] = 0;   /* the value follows without a comma */
-}
 
 void jw_null(json_w *w)
 {
@@ -242,6 +225,16 @@ void jw_str_utf8(json_w *w, const char *s, size_t n)
     if (!s) { jw_null(w); return; }
     const uint8_t *p = (const uint8_t *)s;
     size_t i = 0;
+#if defined(__SSE2__)
+    /* sixteen bytes at a time: control bytes, '"' and '\\' */
+    const __m128i c1f = _mm_set1_epi8(0x1F), quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\');
+    for (; n - i >= 16; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(c, c1f), c1f),
+                                 _mm_or_si128(_mm_cmpeq_epi8(c, quote), _mm_cmpeq_epi8(c, bsl)));
+        if (_mm_movemask_epi8(m)) break;
+    }
+#endif
     while (i < n && !jw_special[p[i]]) i++;
     if (i < n) { jw_str(w, s, n); return; }   /* something to escape: the careful way */
     jw_sep(w);

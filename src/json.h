@@ -5,6 +5,9 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "util.h"
 
 /* Serialise v as compact JSON (UTF-8 as is, keys in insertion order) into a pk_malloc'd string. */
 char *json_dump_compact(const json_t *v);
@@ -35,7 +38,29 @@ void jw_obj(json_w *w);
 void jw_obj_end(json_w *w);
 void jw_arr(json_w *w);
 void jw_arr_end(json_w *w);
-void jw_key(json_w *w, const char *key);             /* key: plain ASCII without quotes or escapes */
+/* Room for n more bytes (and the NUL buf keeps); 0 when the buffer failed. */
+static inline int jw_room(pk_buf *b, size_t n)
+{
+    if (b->err) return 0;
+    if (b->n + n + 1 <= b->cap) return 1;
+    return buf_reserve(b, n) == 0;
+}
+
+/* key: plain ASCII without quotes or escapes.  Inline, so that the length of a literal key is
+ * known where it is written and the copy is a few moves. */
+static inline void jw_keyn(json_w *w, const char *key, size_t n)
+{
+    pk_buf *b = w->b;
+    if (!jw_room(b, n + 4)) return;
+    if (w->comma[w->depth]) b->p[b->n++] = ',';
+    b->p[b->n++] = '"';
+    memcpy(b->p + b->n, key, n);
+    b->n += n;
+    b->p[b->n++] = '"';
+    b->p[b->n++] = ':';
+    w->comma[w->depth] = 0;   /* the value follows without a comma */
+}
+#define jw_key(w, key) jw_keyn((w), (key), strlen(key))
 void jw_str(json_w *w, const char *s, size_t n);     /* a string value; s == NULL writes null */
 void jw_str_utf8(json_w *w, const char *s, size_t n); /* the same for text known to be valid UTF-8 */
 void jw_null(json_w *w);

@@ -9,12 +9,22 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "analyzer_ids.h"
 #include "index_int.h"
 #include "json.h"
+#include "jsonread.h"
 
 /* ------------------------------------------------------------------------------------------------
  * Analysis of one document (in a worker)
  * ---------------------------------------------------------------------------------------------- */
+
+/* The terms a form gave in the current document, by the analyzer's form id: a token seen before
+ * in the document adds its occurrences without hashing anything again. */
+typedef struct form_memo {
+    uint32_t doc;                 /* the document (worker's count) the entry belongs to */
+    uint32_t word;                /* builder id of the whole-word term, or IXDOC_NONE */
+    uint32_t part[PK_MAX_PARTS];
+} form_memo;
 
 typedef struct worker_ctx {
     pk_analyzer   *an;
@@ -22,38 +32,67 @@ typedef struct worker_ctx {
     ixdoc_builder *b;
     uint32_t       ntokens;
     size_t         max_forms;     /* forget the analyzer's form cache beyond this many forms */
+    form_memo     *memo;
+    size_t         nmemo;
+    uint32_t       docno;         /* documents analyzed, + 1 */
+    uint32_t       src;           /* this worker's number, from 1 (ixdoc.src) */
+    uint64_t       gen;           /* analyzer resets so far (ixdoc.src_gen) */
+    int            lost;          /* a token's form was not found (cannot happen) */
 } worker_ctx;
+
+static form_memo *memo_of(worker_ctx *w, uint32_t form_id)
+{
+    if (form_id >= w->nmemo) {
+        if (form_id >= (1u << 24)) return NULL;
+        size_t nc = w->nmemo ? w->nmemo : 4096;
+        while (nc <= form_id) nc *= 2;
+        form_memo *m = pk_reallocarray(w->memo, nc, sizeof *m);
+        if (!m) return NULL;
+        memset(m + w->nmemo, 0, (nc - w->nmemo) * sizeof *m);
+        w->memo = m;
+        w->nmemo = nc;
+    }
+    return &w->memo[form_id];
+}
 
 static int on_token(void *ud, const pk_token *t)
 {
     worker_ctx *w = ud;
     if (t->pos + 1 > w->ntokens) w->ntokens = t->pos + 1;
     if (t->flags & PK_TOK_STOP) return 0;
-    ixdoc_term(w->b, IX_WORD, t->stem, t->stem_len, t->pos);
+    form_memo *m = memo_of(w, t->form_id);
+    uint32_t np = t->nparts < PK_MAX_PARTS ? t->nparts : PK_MAX_PARTS;
+    if (m && m->doc == w->docno) {
+        ixdoc_term_again(w->b, m->word, t->pos);
+        if (t->flags & PK_TOK_WORD)
+            for (uint32_t i = 0; i < np; i++) ixdoc_term_again(w->b, m->part[i], t->pos);
+        return 0;
+    }
+    /* the first occurrence in this document: terms and forms by the analyzer's ids */
+    analyzer_ids ids;
+    if (analyzer_form_ids(w->an, t->form_id, &ids) != 0) { w->lost = 1; return 1; }
+    uint32_t word = ixdoc_term_sid(w->b, IX_WORD, t->stem, t->stem_len, ids.stem, t->pos);
+    if (m) { m->doc = w->docno; m->word = word; }
     if (t->flags & PK_TOK_WORD) {
-        ixdoc_form(w->b, t->norm, t->norm_len, t->stem, t->stem_len, IX_FORM_WORD);
-        for (uint32_t i = 0; i < t->nparts; i++) {
+        ixdoc_form_id(w->b, t->norm, t->norm_len, t->stem, t->stem_len, IX_FORM_WORD, ids.norm);
+        for (uint32_t i = 0; i < np; i++) {
             const pk_part *p = &t->parts[i];
-            ixdoc_term(w->b, IX_PART, p->stem, p->stem_len, t->pos);
-            ixdoc_form(w->b, p->text, p->text_len, p->stem, p->stem_len, IX_FORM_PART);
+            uint32_t id = ixdoc_term_sid(w->b, IX_PART, p->stem, p->stem_len, ids.part_stem[i], t->pos);
+            if (m) m->part[i] = id;
+            ixdoc_form_id(w->b, p->text, p->text_len, p->stem, p->stem_len, IX_FORM_PART, ids.part_norm[i]);
         }
     }
     return 0;
 }
 
-/* The meeting body from an extraction record into *body (NULL when it has none).  The record
- * comes from the extractor and always parses, so a failure is a shortage of memory. */
-static pk_status record_body(const char *rec, size_t n, char **body)
+/* The meeting body from an extraction record into *body (NULL when it has none or is empty).
+ * PK_ENOMEM is the only failure: a record that is not JSON has no body. */
+pk_status ix_record_body(const char *rec, size_t n, char **body)
 {
-    *body = NULL;
-    util_install_json_alloc();
-    json_t *o = json_loadb(rec, n, 0, NULL);
-    if (!o) return PK_ENOMEM;
-    const char *b = json_string_value(json_object_get(json_object_get(o, "meeting"), "body"));
-    int want = b && *b;
-    if (want) *body = pk_strdup(b);
-    json_decref(o);
-    return want && !*body ? PK_ENOMEM : PK_OK;
+    static const char *const path[] = {"meeting", "body"};
+    pk_status st = json_string_at(rec, n, path, 2, body);
+    if (st == PK_OK && *body && !**body) { pk_free(*body); *body = NULL; }
+    return st == PK_ENOMEM ? PK_ENOMEM : PK_OK;
 }
 
 /* Turn a document into an analyzed document (takes the document's text); *err on failure. */
@@ -68,9 +107,16 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     }
     ixdoc_begin(w->b);
     w->ntokens = 0;
+    if (++w->docno == 0) {   /* wrapped: forget every memo */
+        memset(w->memo, 0, w->nmemo * sizeof *w->memo);
+        w->docno = 1;
+    }
+    w->lost = 0;
     st = pk_analyze(w->an, doc->text, doc->len, on_token, w);
+    if (!st && w->lost) st = PK_EINVAL;
     if (st) {
-        *err = pk_sprintf("%s: analysis failed: %s", doc->path, pk_analyzer_errmsg(w->an));
+        *err = pk_sprintf("%s: analysis failed: %s", doc->path,
+                          w->lost ? "a token without its form" : pk_analyzer_errmsg(w->an));
         pk_free(rec);
         return st;
     }
@@ -87,12 +133,14 @@ static pk_status analyze_doc(worker_ctx *w, pk_doc *doc, ixdoc **out, char **err
     d->text_len = doc->len;
     doc->text = NULL;
     d->hash = doc->hash;
+    d->src = w->src;
+    d->src_gen = w->gen;
     d->raw_len = doc->raw_len;
     d->date = doc->date;
     d->ntokens = w->ntokens;
     d->record = rec;
     d->record_len = strlen(rec);
-    if (record_body(rec, d->record_len, &d->body) != PK_OK) {
+    if (ix_record_body(rec, d->record_len, &d->body) != PK_OK) {
         *err = pk_sprintf("%s: out of memory", d->path);
         ixdoc_free(d);
         return PK_ENOMEM;
@@ -213,7 +261,10 @@ static void work_one(worker_ctx *w, job *j)
     }
     /* the analyzer memoises every form it meets; bound that memory (the document holds copies
      * of what it needs, so nothing refers to the cache any more) */
-    if (pk_analyzer_forms(w->an) > w->max_forms) pk_analyzer_reset(w->an);
+    if (pk_analyzer_forms(w->an) > w->max_forms) {
+        pk_analyzer_reset(w->an);
+        w->gen++;
+    }
     pk_doc_free(j->doc);
     j->doc = NULL;
 }
@@ -263,9 +314,9 @@ static pk_status write_one(run *r, job *j)
 }
 
 /* A worker's analyzer, extractor and builder, and the run it serves. */
-typedef struct ctx_slot { worker_ctx ctx; run *r; int ready; } ctx_slot;
+typedef struct ctx_slot { worker_ctx ctx; run *r; int ready; struct ctx_slot *first; } ctx_slot;
 
-static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg);
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, uint32_t src, pk_msg *msg);
 
 static void *worker_main(void *arg)
 {
@@ -275,7 +326,7 @@ static void *worker_main(void *arg)
     if (!slot->ready) {
         /* analyzers and extractors load their data in parallel, one per thread */
         pk_msg m;
-        if (ctx_init(r->opts, w, &m) != PK_OK) return NULL;   /* the other workers carry on */
+        if (ctx_init(r->opts, w, (uint32_t)(slot - slot->first) + 1, &m) != PK_OK) return NULL;   /* the other workers carry on */
         slot->ready = 1;
     }
     pthread_mutex_lock(&r->mu);
@@ -370,14 +421,16 @@ static uint64_t input_bytes(const char *path, walk_dir *up, int depth)
 
 static void ctx_free(worker_ctx *c)
 {
+    pk_free(c->memo);
     pk_analyzer_free(c->an);
     pk_extractor_free(c->ex);
     ixdoc_builder_free(c->b);
 }
 
-static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
+static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, uint32_t src, pk_msg *msg)
 {
     memset(c, 0, sizeof *c);
+    c->src = src;
     pk_status st = pk_analyzer_new(NULL, &c->an);
     if (st) { msg_set(msg, "cannot create the analyzer: %s", pk_strerror(st)); return st; }
     st = pk_extractor_new(opts ? opts->rules_path : NULL, &c->ex);
@@ -387,9 +440,9 @@ static pk_status ctx_init(const pk_index_opts *opts, worker_ctx *c, pk_msg *msg)
     }
     st = ixdoc_builder_new(&c->b);
     if (st) msg_set(msg, "out of memory");
-    /* about 1000 forms per MB of postings budget, within [32 Ki, 1 Mi] */
+    /* about 500 forms per MB of postings budget, within [16 Ki, 512 Ki] */
     size_t mb = opts && opts->mem_mb ? opts->mem_mb : 256;
-    c->max_forms = mb < 32 ? 32768 : mb > 1024 ? 1u << 20 : mb * 1024;
+    c->max_forms = mb < 32 ? 16384 : mb > 1024 ? 1u << 19 : mb * 512;
     return st;
 }
 
@@ -417,8 +470,11 @@ pk_status pk_index_add_paths(pk_index *ix, const char *const *paths, size_t npat
     ctx_slot *slots = pk_calloc((size_t)njobs, sizeof *slots);
     if (!slots) return PK_ENOMEM;
     if (npaths == 0) goto commit;   /* deletions only */
-    for (int i = 0; i < njobs; i++) slots[i].r = &r;
-    st = ctx_init(opts, &slots[0].ctx, &ix->msg);
+    for (int i = 0; i < njobs; i++) {
+        slots[i].r = &r;
+        slots[i].first = slots;
+    }
+    st = ctx_init(opts, &slots[0].ctx, 1, &ix->msg);
     slots[0].ready = !st;
     if (!st) st = ix_check_identity(ix, pk_analyzer_identity(slots[0].ctx.an));
     if (!st) st = ix_pathmap_ready(ix);

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "protokoll.h"
 #include "query_eval.h"
+#include "jsonread.h"
 #include "util.h"
 
 /* ---- per-index query context: the analyzer, created once per index handle ---- */
@@ -195,6 +196,22 @@ static void close_iters(word_iters *w, size_t nwords)
     }
 }
 
+/* The array under a top-level key of a stored record, parsed alone: records are compact JSON
+ * written by the extractor, where a key in quotes followed by ':' cannot occur inside a string
+ * (quotes there are escaped), so the array can be found without parsing the whole record.
+ * NULL when the record has no such array. */
+static pk_status record_array(const char *rec, size_t rl, const char *key, json_t **out)
+{
+    *out = NULL;
+    char pat[40];
+    int pn = snprintf(pat, sizeof pat, "\"%s\":[", key);
+    if (pn <= 0 || (size_t)pn >= sizeof pat) return PK_OK;
+    const char *at = memmem(rec, rl, pat, (size_t)pn);
+    if (!at) return PK_OK;   /* a document without a record (or without the list) has no passages */
+    const char *arr = at + pn - 1;
+    return json_read(arr, rl - (size_t)(arr - rec), 0, out, NULL);
+}
+
 /* Passages (decisions or follow-ups) of a record, for in: queries: hits inside them only. */
 static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t *hits, int *match)
 {
@@ -204,14 +221,9 @@ static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t 
     *match = 0;
     pk_status st = ixr_stored(r->ix, seg, doc, &rec, &rl, &text, &tl);
     if (st != PK_OK) return st;
-    json_error_t err;
-    util_install_json_alloc();
-    json_t *root = json_loadb(rec, rl, 0, &err);
-    if (!root) {
-        if (rl == 0) return PK_OK;   /* a document without a record has no passages */
-        return json_error_code(&err) == json_error_out_of_memory ? PK_ENOMEM : PK_ECORRUPT;
-    }
-    json_t *list = json_object_get(root, r->qc->in == Q_IN_DECISIONS ? "decisions" : "follow_ups");
+    json_t *list;
+    if ((st = record_array(rec, rl, r->qc->in == Q_IN_DECISIONS ? "decisions" : "follow_ups", &list)) != PK_OK || !list)
+        return st;
     for (size_t i = 0; i < json_array_size(list) && st == PK_OK; i++) {
         const char *t = json_string_value(json_object_get(json_array_get(list, i), "text"));
         if (!t) continue;
@@ -221,7 +233,7 @@ static pk_status hits_in_passages(runner *r, size_t seg, uint32_t doc, uint64_t 
         if (m < 0) st = PK_ENOMEM;
         else if (m) { *match = 1; *hits += h; }
     }
-    json_decref(root);
+    json_decref(list);
     return st;
 }
 
@@ -794,11 +806,10 @@ static int on_passage_doc(void *ud, size_t seg, uint32_t doc, const seg_doc *d0,
     size_t rl, tl;
     a->st = ixr_stored(a->ix, seg, doc, &rec, &rl, &text, &tl);
     if (a->st != PK_OK) return 1;
-    json_error_t err;
-    util_install_json_alloc();
-    json_t *root = json_loadb(rec, rl, 0, &err);
-    if (!root) return 0;
-    json_t *list = json_object_get(root, a->key);
+    json_t *list;
+    a->st = record_array(rec, rl, a->key, &list);
+    if (a->st != PK_OK) return 1;
+    if (!list) return 0;
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *it = json_array_get(list, i);
         const char *t = json_string_value(json_object_get(it, "text"));
@@ -842,7 +853,7 @@ static int on_passage_doc(void *ud, size_t seg, uint32_t doc, const seg_doc *d0,
         if (a->st != PK_OK) { json_decref(o); break; }
         a->p[a->n++] = (passage){d.date, d.id, o};
     }
-    json_decref(root);
+    json_decref(list);
     return a->st != PK_OK;
 }
 
@@ -962,10 +973,10 @@ pk_status pk_show_json(pk_index *ix, const char *docarg, char **json)
     size_t rl, tl;
     if (st == PK_OK) st = ixr_stored(ix, seg, doc, &rec, &rl, &text, &tl);
     if (st == PK_OK) {
-        json_error_t err;
-        util_install_json_alloc();
-        json_t *r = json_loadb(rec, rl, 0, &err);
-        json_object_set_new(o, "record", r ? r : json_null());
+        json_t *r = NULL;
+        if (rl) st = json_read(rec, rl, 1, &r, NULL);
+        if (st == PK_ECORRUPT) st = PK_OK;   /* a record that is not JSON shows as null */
+        if (st == PK_OK) json_object_set_new(o, "record", r ? r : json_null());
         json_set_strn(o, "text", text, tl);
     }
     if (st != PK_OK) { json_decref(o); return st; }

@@ -233,8 +233,12 @@ size_t reader_tidy_text(char *p, size_t n)
 static int has_word(const char *l, size_t n, const char *w)
 {
     size_t k = strlen(w);
-    for (size_t i = 0; i + k <= n; i++)
-        if (util_memcasecmp_ascii(l + i, w, k) == 0) return 1;
+    unsigned char w0 = (unsigned char)w[0];   /* lower case or not a letter */
+    for (size_t i = 0; i + k <= n; i++) {
+        unsigned char c = (unsigned char)l[i];
+        if (c >= 'A' && c <= 'Z') c += 32;
+        if (c == w0 && util_memcasecmp_ascii(l + i + 1, w + 1, k - 1) == 0) return 1;
+    }
     return 0;
 }
 
@@ -268,6 +272,8 @@ static int date_label(const char *l, size_t n)
     static const char *labels[] = {
         "sammantr\xc3\xa4""desdatum", "sammantr\xc3\xa4""desdag", "m\xc3\xb6tesdatum", "datum", "date", "meeting date",
     };
+    unsigned char c0 = (unsigned char)(l[0] | 0x20);
+    if (c0 != 's' && c0 != 'm' && c0 != 'd') return 0;
     for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
         size_t k = strlen(labels[i]);
         if (n > k && util_memcasecmp_ascii(l, labels[i], k) == 0 &&
@@ -463,15 +469,62 @@ pk_status pk_doc_from_memory(const char *name, const uint8_t *p, size_t n, pk_do
     return st;
 }
 
-/* Read a file descriptor to its end: plain bytes, or gunzipped when it starts with the gzip magic. */
-static pk_status read_fd(int fd, pk_buf *raw, int *gz, char *why, size_t wl)
+/* Read into b->p[b->n..) up to want bytes (fewer at the end of the file); -1 with errno on error. */
+static ssize_t read_into(int fd, pk_buf *b, size_t want)
 {
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = read(fd, b->p + b->n + got, want - got);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (r == 0) break;
+        got += (size_t)r;
+    }
+    b->n += got;
+    return (ssize_t)got;
+}
+
+/* Read a file descriptor to its end: plain bytes, or gunzipped when it starts with the gzip magic.
+ * size_hint is the file's size when known (0 otherwise): a plain file is then read straight into
+ * raw, without a copy. */
+static pk_status read_fd(int fd, size_t size_hint, pk_buf *raw, int *gz, char *why, size_t wl)
+{
+    *gz = 0;
+    if (size_hint > 0 && size_hint <= max_doc_bytes) {
+        /* the whole file and one byte more (which also tells that it did not grow) */
+        if (buf_reserve(raw, size_hint + 1)) { snprintf(why, wl, "out of memory"); return PK_ENOMEM; }
+        ssize_t r = read_into(fd, raw, size_hint + 1);
+        if (r < 0) { snprintf(why, wl, "%s", strerror(errno)); return PK_EIO; }
+        if (raw->n >= 2 && is_gzip(raw->p, raw->n)) {
+            /* inflate what was read, then stream the rest */
+            pk_buf in = *raw;
+            buf_init(raw);
+            gunz g;
+            pk_status st = gz_init(&g, why, wl);
+            if (st == PK_OK) st = gz_feed(&g, in.p, in.n, raw, max_doc_bytes, why, wl);
+            while (st == PK_OK && (size_t)r == size_hint + 1) {
+                in.n = 0;
+                r = read_into(fd, &in, in.cap - 1 < READ_CHUNK ? in.cap - 1 : READ_CHUNK);
+                if (r < 0) { snprintf(why, wl, "%s", strerror(errno)); st = PK_EIO; break; }
+                if (r == 0) break;
+                st = gz_feed(&g, in.p, in.n, raw, max_doc_bytes, why, wl);
+            }
+            if (st == PK_OK) st = gz_finish(&g, why, wl);
+            if (g.inited) gz_end(&g);
+            buf_free(&in);
+            *gz = 1;
+            return st;
+        }
+        if ((size_t)r <= size_hint) return PK_OK;
+        /* the file grew while being read: go on in chunks */
+    }
     uint8_t *chunk = pk_malloc(READ_CHUNK);
     if (!chunk) { snprintf(why, wl, "out of memory"); return PK_ENOMEM; }
     gunz g;
-    int ginit = 0, first = 1;
+    int ginit = 0, first = raw->n == 0;
     pk_status st = PK_OK;
-    *gz = 0;
     for (;;) {
         ssize_t r = read(fd, chunk, READ_CHUNK);
         if (r < 0) {
@@ -517,11 +570,15 @@ static pk_status status_of_errno(int e)
     return PK_EIO;
 }
 
-/* Read one path (a file or "-") into a document; why gets the reason on failure. */
-static pk_status read_one(const char *path, pk_doc **out, char *why, size_t wl)
+#define SCRATCH_KEEP (4u << 20)   /* a reader keeps a read buffer up to this size between files */
+
+/* Read one path (a file or "-") into a document; why gets the reason on failure.  scratch, when
+ * not NULL, is a buffer to read into that the caller keeps between calls. */
+static pk_status read_one(const char *path, pk_buf *scratch, pk_doc **out, char *why, size_t wl)
 {
     int fd;
     int64_t mtime = 0;
+    size_t size_hint = 0;
     if (strcmp(path, "-") == 0) {
         fd = 0;
     } else {
@@ -535,6 +592,7 @@ static pk_status read_one(const char *path, pk_doc **out, char *why, size_t wl)
         if (fstat(fd, &st) == 0) {
             if (S_ISDIR(st.st_mode)) { close(fd); snprintf(why, wl, "is a folder"); return PK_EINVAL; }
             mtime = (int64_t)st.st_mtime;
+            if (S_ISREG(st.st_mode) && st.st_size > 0) size_hint = (size_t)st.st_size;
             if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > (uint64_t)max_doc_bytes && st.st_size > 2) {
                 /* a plain file beyond the limit is refused unread; gzip is judged by what it inflates to */
                 uint8_t m[2];
@@ -546,16 +604,21 @@ static pk_status read_one(const char *path, pk_doc **out, char *why, size_t wl)
             }
         }
     }
-    pk_buf raw;
-    buf_init(&raw);
+    pk_buf local, *raw = scratch ? scratch : &local;
+    if (scratch) {
+        scratch->n = 0;
+        scratch->err = 0;
+    } else {
+        buf_init(&local);
+    }
     int gz = 0;
-    pk_status st = read_fd(fd, &raw, &gz, why, wl);
+    pk_status st = read_fd(fd, size_hint, raw, &gz, why, wl);
     if (fd != 0) close(fd);
     if (st == PK_OK) {
         static const uint8_t empty[1] = {0};
-        st = doc_build(path, raw.p ? raw.p : empty, raw.n, gz ? PK_REPAIR_GZIP : 0, mtime, out, why, wl);
+        st = doc_build(path, raw->p ? raw->p : empty, raw->n, gz ? PK_REPAIR_GZIP : 0, mtime, out, why, wl);
     }
-    buf_free(&raw);
+    if (!scratch || raw->cap > SCRATCH_KEEP) buf_free(raw);
     return st;
 }
 
@@ -568,7 +631,7 @@ pk_status pk_doc_read_file(const char *path, pk_doc **out, char **err)
         if (err) *err = pk_strdup("(null): no path");
         return PK_EINVAL;
     }
-    pk_status st = read_one(path, out, why, sizeof why);
+    pk_status st = read_one(path, NULL, out, why, sizeof why);
     if (st != PK_OK && err) *err = errf(path, why);
     return st;
 }
@@ -590,6 +653,7 @@ struct pk_reader {
     size_t   nq, capq, qpos;
     folder   stack[MAX_FOLDERS];
     int      depth;
+    pk_buf   scratch;     /* read buffer kept between files */
     pk_msg   msg;
 };
 
@@ -613,6 +677,7 @@ void pk_reader_free(pk_reader *r)
     for (size_t i = 0; i < r->nq; i++) pk_free(r->queue[i]);
     pk_free(r->queue);
     while (r->depth > 0) folder_free(&r->stack[--r->depth]);
+    buf_free(&r->scratch);
     pk_free(r);
 }
 
@@ -738,7 +803,7 @@ pk_status pk_reader_next(pk_reader *r, pk_doc **doc)
             }
             if (!S_ISREG(st.st_mode) || !pk_reader_wants(path)) { pk_free(path); continue; }
             why[0] = 0;
-            pk_status rc = read_one(path, doc, why, sizeof why);
+            pk_status rc = read_one(path, &r->scratch, doc, why, sizeof why);
             if (rc == PK_EDECODE && !has_extension(path)) {
                 /* a name without an extension was a guess: binary files are passed over quietly */
                 pk_free(path);
@@ -767,7 +832,7 @@ pk_status pk_reader_next(pk_reader *r, pk_doc **doc)
             }
         }
         why[0] = 0;
-        pk_status rc = read_one(path, doc, why, sizeof why);
+        pk_status rc = read_one(path, &r->scratch, doc, why, sizeof why);
         if (rc != PK_OK) fail_path(r, path, rc, why);
         return rc;
     }

@@ -35,7 +35,7 @@ static const char kind_anchor[RK_COUNT] = {
     0, 0,                                  /* opened closed */
     'W', 'W', 'W', 0, 0, 0,                /* cell.present cell.absent cell.role cell.arrived cell.left cell.range */
     0, 'W', 'W',                           /* cell.party cell.noise name */
-    0, 0, 0, 'W', 'A', 0, 0,               /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
+    0, 'A', 0, 'W', 'A', 0, 0,             /* decision decision.ref followup owner upcoming.line upcoming meeting.word */
     0, 'A', 'W', 0, 'A',                   /* election body.title body.word title.trailer outline.heading */
     0, 'W', 'W', 0,                        /* title.continues abbrev template deadline */
 };
@@ -131,7 +131,8 @@ struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t
 #define FOLD4(c) FOLD(c), FOLD((c) + 1), FOLD((c) + 2), FOLD((c) + 3)
 #define FOLD16(c) FOLD4(c), FOLD4((c) + 4), FOLD4((c) + 8), FOLD4((c) + 12)
 #define FOLD64(c) FOLD16(c), FOLD16((c) + 16), FOLD16((c) + 32), FOLD16((c) + 48)
-static const uint8_t fold_tab[256] = {FOLD64(0), FOLD64(64), FOLD64(128), FOLD64(192)};
+const uint8_t rules_fold_tab[256] = {FOLD64(0), FOLD64(64), FOLD64(128), FOLD64(192)};
+#define fold_tab rules_fold_tab
 
 void rules_fold(const char *src, size_t n, uint8_t *dst)
 {
@@ -1286,22 +1287,6 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e)
     *e = ov[1];
 }
 
-/* Do the first two, three or four folded bytes of u start one of the leads? */
-static int lead_test(const uint64_t *l2, const uint64_t *l3, const uint64_t *l4, const uint8_t *u, size_t len)
-{
-    uint32_t w = (uint32_t)fold_tab[u[0]] << 8 | fold_tab[u[1]];
-    uint32_t h = LIT_HASH(w) & 4095;
-    if ((l2[h >> 6] >> (h & 63)) & 1) return 1;
-    if (len < 3) return 0;
-    w = w << 8 | fold_tab[u[2]];
-    h = LIT_HASH(w) & 4095;
-    if ((l3[h >> 6] >> (h & 63)) & 1) return 1;
-    if (len < 4) return 0;
-    w = w << 8 | fold_tab[u[3]];
-    h = LIT_HASH(w) & 4095;
-    return (l4[h >> 6] >> (h & 63)) & 1;
-}
-
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out)
 {
     memset(out, 0, sizeof *out);
@@ -1320,27 +1305,11 @@ void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules
     }
 }
 
-int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
-{
-    if (!len) return 0;
-    const uint8_t *u = (const uint8_t *)subj;
-    if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
-    if (ls->has_lead && len >= 2) return lead_test(ls->lead2, ls->lead3, ls->lead4, u, len);
-    return 1;
-}
 
-const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
+const rule *rules_first_run(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
 {
     size_t n;
     const rule *r = rules_of(rs, k, &n);
-    if (!n || !len) return NULL;
-    if (rs->kind_has_first[k]) {
-        uint8_t c = (uint8_t)subj[0];
-        if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return NULL;
-    }
-    if (rs->kind_has_lead[k] && len >= 2 &&
-        !lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
-        return NULL;
     if (rs->combined[k] && !whole) return rules_match(rs, rs->combined[k], subj, len, 0, 0) ? rs->combined[k] : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!rules_match(rs, &r[i], subj, len, 0, 0)) continue;

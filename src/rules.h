@@ -185,7 +185,53 @@ void rules_span(const ruleset *rs, size_t *s, size_t *e);
 /* First rule of kind k that matches subj anchored at 0 (and, with whole, ends at len).
  * Returns the rule (for an anchored kind possibly the kind's combined rule, whose groups read the
  * same way) or NULL. */
-const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole);
+/* Inline: most subjects are turned away by the quick test, without a call. */
+static inline const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole);
+
+/* The fold of the key scan and the leads (ASCII upper to lower case, white space to ' ', the
+ * Latin-1 capitals' continuation bytes to the small letters'). */
+extern const uint8_t rules_fold_tab[256];
+
+/* Do the first two, three or four folded bytes of u start one of the leads (hashed bit sets)? */
+static inline int rules_lead_test(const uint64_t *l2, const uint64_t *l3, const uint64_t *l4, const uint8_t *u, size_t len)
+{
+#define RULES_LEAD_HASH(w) (((uint32_t)((uint32_t)(w) * 0x9E3779B1u) >> 16) & 4095)
+    uint32_t w = (uint32_t)rules_fold_tab[u[0]] << 8 | rules_fold_tab[u[1]];
+    uint32_t h = RULES_LEAD_HASH(w);
+    if ((l2[h >> 6] >> (h & 63)) & 1) return 1;
+    if (len < 3) return 0;
+    w = w << 8 | rules_fold_tab[u[2]];
+    h = RULES_LEAD_HASH(w);
+    if ((l3[h >> 6] >> (h & 63)) & 1) return 1;
+    if (len < 4) return 0;
+    w = w << 8 | rules_fold_tab[u[3]];
+    h = RULES_LEAD_HASH(w);
+    return (l4[h >> 6] >> (h & 63)) & 1;
+#undef RULES_LEAD_HASH
+}
+
+/* The quick test of rules_first alone: 0 when no rule of the anchored kind k can match subj at 0
+ * (by first byte and lead), 1 when one might. */
+static inline int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
+{
+    if (!len || rs->kind_start[k] == rs->kind_start[k + 1]) return 0;
+    if (rs->kind_has_first[k]) {
+        uint8_t c = (uint8_t)subj[0];
+        if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return 0;
+    }
+    if (rs->kind_has_lead[k] && len >= 2 &&
+        !rules_lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
+        return 0;
+    return 1;
+}
+
+/* rules_first past the quick test. */
+const rule *rules_first_run(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole);
+
+static inline const rule *rules_first(ruleset *rs, rule_kind k, const char *subj, size_t len, int whole)
+{
+    return rules_kind_may(rs, k, subj, len) ? rules_first_run(rs, k, subj, len, whole) : NULL;
+}
 
 /* A quick test for several anchored kinds at once: 0 when no rule of any of them can match a
  * subject that starts like subj (by first byte and lead); 1 when one might. */
@@ -195,7 +241,15 @@ typedef struct rules_lead_set {
     int      has_first, has_lead;
 } rules_lead_set;
 void rules_lead_union(const ruleset *rs, const rule_kind *kinds, size_t n, rules_lead_set *out);
-int  rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len);
+
+static inline int rules_lead_may(const rules_lead_set *ls, const char *subj, size_t len)
+{
+    if (!len) return 0;
+    const uint8_t *u = (const uint8_t *)subj;
+    if (ls->has_first && !(ls->first[u[0] >> 3] & (1u << (u[0] & 7)))) return 0;
+    if (ls->has_lead && len >= 2) return rules_lead_test(ls->lead2, ls->lead3, ls->lead4, u, len);
+    return 1;
+}
 
 /* Name of a kind and of a group (for messages and docs). */
 const char *rules_kind_name(rule_kind k);

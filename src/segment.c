@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include "codec.h"
 #include "date.h"
@@ -73,8 +74,7 @@ struct segw {
     pk_status st;
     uint64_t  id;
     ixfw     *ix, *pos, *sto;
-    z_stream  z;
-    int       z_ok;
+    struct libdeflate_compressor *zs;   /* stored blocks */
     /* stored */
     pk_buf    sblock, cbuf, bidx;
     uint32_t  sblock_docs, stored_docs;
@@ -147,14 +147,15 @@ pk_status segw_open(const char *dir, uint64_t id, const char *identity, pk_msg *
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) buf_init(bufs[i]);
     buf_init(&w->spend);
     w->info.first_date = w->info.last_date = PK_NODATE;
-    w->z.zalloc = w->zd.zalloc = w->zk.zalloc = z_alloc;
-    w->z.zfree = w->zd.zfree = w->zk.zfree = z_free;
-    if (deflateInit(&w->z, 6) != Z_OK) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
-    w->z_ok = 1;
-    if (deflateInit(&w->zd, 9) != Z_OK) { deflateEnd(&w->z); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
+    w->zd.zalloc = w->zk.zalloc = z_alloc;
+    w->zd.zfree = w->zk.zfree = z_free;
+    util_install_deflate_alloc();
+    w->zs = libdeflate_alloc_compressor(SEG_STORE_LEVEL);
+    if (!w->zs) { pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
+    if (deflateInit(&w->zd, 9) != Z_OK) { libdeflate_free_compressor(w->zs); pk_free(w->dir); pk_free(w); return PK_ENOMEM; }
     w->zd_ok = 1;
     if (deflateInit(&w->zk, 9) != Z_OK) {
-        deflateEnd(&w->z);
+        libdeflate_free_compressor(w->zs);
         deflateEnd(&w->zd);
         pk_free(w->dir);
         pk_free(w);
@@ -189,7 +190,7 @@ void segw_abort(segw *w)
     ixfw_abort(w->ix);
     ixfw_abort(w->pos);
     ixfw_abort(w->sto);
-    if (w->z_ok) deflateEnd(&w->z);
+    libdeflate_free_compressor(w->zs);
     if (w->zd_ok) deflateEnd(&w->zd);
     if (w->zk_ok) deflateEnd(&w->zk);
     pk_buf *bufs[] = {&w->sblock, &w->cbuf, &w->bidx, &w->docs, &w->dgroup, &w->dgrp, &w->prev_path,
@@ -238,16 +239,11 @@ static pk_status put_bidx(segw *w, uint32_t first, uint32_t ndocs, uint64_t off,
 static pk_status compress_block(segw *w, const pk_buf *blk, uint32_t first, uint32_t ndocs)
 {
     if (blk->err) return PK_ENOMEM;
-    uLong bound = deflateBound(&w->z, (uLong)blk->n);
+    size_t bound = libdeflate_zlib_compress_bound(w->zs, blk->n);
     w->cbuf.n = 0;
     if (buf_reserve(&w->cbuf, bound)) return PK_ENOMEM;
-    deflateReset(&w->z);
-    w->z.next_in = blk->p;
-    w->z.avail_in = (uInt)blk->n;
-    w->z.next_out = w->cbuf.p;
-    w->z.avail_out = (uInt)bound;
-    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END) return PK_EIO;
-    size_t clen = bound - w->z.avail_out;
+    size_t clen = libdeflate_zlib_compress(w->zs, blk->p, blk->n, w->cbuf.p, bound);
+    if (clen == 0) return PK_EIO;
     pk_status st = put_bidx(w, first, ndocs, w->blks_off, clen, blk->n);
     if (st) return st;
     ixfw_write(w->sto, w->cbuf.p, clen);
@@ -793,6 +789,18 @@ pk_status segw_finish(segw *w, seg_info *info)
 
 typedef struct span { const uint8_t *p; size_t n; } span;
 
+/* A decoded document entry (strings at offsets in the group's string bytes). */
+typedef struct gent {
+    uint32_t id;
+    int32_t  date;
+    uint32_t ntokens, text_len;
+    uint64_t raw_len, hash;
+    size_t   path_off, path_len, body_off, body_len;
+} gent;
+
+/* A decoded group kept in memory: its entries, then its strings, in one allocation. */
+typedef struct gdec { gent *e; const uint8_t *str; size_t bytes; } gdec;
+
 struct segr {
     uint64_t  id, del_gen;
     pk_msg    msg;
@@ -803,9 +811,12 @@ struct segr {
     /* the last decoded group of document entries */
     uint32_t  gcache;
     int       gcache_valid;
-    struct gent { uint32_t id; int32_t date; uint32_t ntokens, text_len; uint64_t raw_len, hash;
-                  size_t path_off, path_len, body_off, body_len; } gent[SEG_DOC_GROUP];
+    gent      gent[SEG_DOC_GROUP];  /* the scratch group */
     pk_buf    gbuf, gstr;
+    const gent    *cur_e;          /* the current group's entries and strings: the scratch or a kept one */
+    const uint8_t *cur_str;
+    gdec     *kept;                /* decoded groups kept for later (ngroups entries, or NULL) */
+    size_t    kept_bytes, kept_cap;
     uint64_t *dblk_off, *fblk_off;
     const uint8_t **dblk_key, **fblk_key;
     uint32_t *dblk_klen, *fblk_klen, *dblk_ulen, *fblk_ulen;
@@ -867,6 +878,8 @@ void segr_close(segr *s)
     buf_free(&s->cache);
     buf_free(&s->gbuf);
     buf_free(&s->gstr);
+    for (uint32_t g = 0; s->kept && g < s->ngroups; g++) pk_free(s->kept[g].e);
+    pk_free(s->kept);
     pk_free(s);
 }
 
@@ -1140,6 +1153,13 @@ static pk_status load_group(segr *s, uint32_t g)
 {
     if (s->gcache_valid && s->gcache == g) return PK_OK;
     s->gcache_valid = 0;
+    if (s->kept && s->kept[g].e) {
+        s->cur_e = s->kept[g].e;
+        s->cur_str = s->kept[g].str;
+        s->gcache = g;
+        s->gcache_valid = 1;
+        return PK_OK;
+    }
     const uint8_t *r = s->dgrp.p + (size_t)g * SEG_DGRP_REC;
     uint32_t first = ld_u32le(r), nd = ld_u32le(r + 4), clen = ld_u32le(r + 16), ulen = ld_u32le(r + 20);
     const uint8_t *c = s->docs.p + ld_u64le(r + 8);
@@ -1167,7 +1187,7 @@ static pk_status load_group(segr *s, uint32_t g)
     int64_t date = 0;
     uint64_t id = first;
     for (uint32_t i = 0; i < nd; i++) {
-        struct gent *ge = &s->gent[i];
+        gent *ge = &s->gent[i];
         uint64_t dd, dc, nt, tl, rl;
         if (get_varint(&p, e, &dd) || get_varint(&p, e, &dc) || get_varint(&p, e, &nt) ||
             get_varint(&p, e, &tl) || get_varint(&p, e, &rl) || e - p < 8)
@@ -1203,9 +1223,32 @@ static pk_status load_group(segr *s, uint32_t g)
     if (p != e) return bad(s, s->ix, c, "trailing bytes in a document group");
     if (g + 1 == s->ngroups && id != s->info.last_id) return bad(s, s->ix, c, "last document id disagrees with META");
     if (g + 1 < s->ngroups && id >= ld_u32le(r + SEG_DGRP_REC)) return bad(s, s->ix, c, "document ids overlap the next group");
+    s->cur_e = s->gent;
+    s->cur_str = s->gstr.p;
+    /* keep the decoded group when the segment's allowance has room */
+    size_t ebytes = (size_t)nd * sizeof(gent), need = ebytes + s->gstr.n;
+    if (s->kept_cap && s->kept_bytes + need <= s->kept_cap) {
+        if (!s->kept) s->kept = pk_calloc(s->ngroups, sizeof *s->kept);
+        uint8_t *m = s->kept ? pk_malloc(need) : NULL;
+        if (m) {
+            memcpy(m, s->gent, ebytes);
+            memcpy(m + ebytes, s->gstr.p, s->gstr.n);
+            s->kept[g].e = (gent *)(void *)m;
+            s->kept[g].str = m + ebytes;
+            s->kept[g].bytes = need;
+            s->kept_bytes += need;
+            s->cur_e = s->kept[g].e;
+            s->cur_str = s->kept[g].str;
+        }
+    }
     s->gcache = g;
     s->gcache_valid = 1;
     return PK_OK;
+}
+
+void segr_keep_docs(segr *s, size_t bytes)
+{
+    s->kept_cap = bytes;
 }
 
 pk_status segr_doc_fixed(segr *s, uint32_t doc, seg_doc *out)
@@ -1213,16 +1256,16 @@ pk_status segr_doc_fixed(segr *s, uint32_t doc, seg_doc *out)
     if (doc >= s->info.ndocs) { msg_set(&s->msg, "document %u out of range", doc); return PK_ENOENT; }
     pk_status st = load_group(s, doc / SEG_DOC_GROUP);
     if (st) return st;
-    const struct gent *ge = &s->gent[doc % SEG_DOC_GROUP];
+    const gent *ge = &s->cur_e[doc % SEG_DOC_GROUP];
     out->id = ge->id;
     out->date = ge->date;
     out->ntokens = ge->ntokens;
     out->text_len = ge->text_len;
     out->raw_len = ge->raw_len;
     out->hash = ge->hash;
-    out->path = (const char *)s->gstr.p + ge->path_off;
+    out->path = (const char *)s->cur_str + ge->path_off;
     out->path_len = ge->path_len;
-    out->body = ge->body_len ? (const char *)s->gstr.p + ge->body_off : NULL;
+    out->body = ge->body_len ? (const char *)s->cur_str + ge->body_off : NULL;
     out->body_len = ge->body_len;
     return PK_OK;
 }
@@ -1241,7 +1284,7 @@ pk_status segr_find_id(segr *s, uint32_t id, uint32_t *doc)
     if (st) return st;
     uint32_t nd = ld_u32le(s->dgrp.p + (size_t)lo * SEG_DGRP_REC + 4);
     for (uint32_t i = 0; i < nd; i++)
-        if (s->gent[i].id == id) {
+        if (s->cur_e[i].id == id) {
             *doc = lo * SEG_DOC_GROUP + i;
             return PK_OK;
         }

@@ -24,13 +24,14 @@
 #define SEC_BIDX IXF_TAG('B', 'I', 'D', 'X')
 #define SEC_DBIT IXF_TAG('D', 'B', 'I', 'T')
 
-#define SEG_DICT_BLOCK   128        /* terms per dictionary block (compressed) */
-#define SEG_FORM_BLOCK   128        /* forms per forms block (compressed) */
-#define SEG_DOC_GROUP    64         /* documents per compressed group of document entries */
+#define SEG_DICT_BLOCK   512        /* terms per dictionary block (compressed) */
+#define SEG_FORM_BLOCK   512        /* forms per forms block (compressed) */
+#define SEG_DOC_GROUP    128        /* documents per compressed group of document entries */
 #define SEG_DGRP_REC     24         /* bytes per document group index record */
 #define SEG_PERIOD_REC   16         /* bytes per period record */
 #define SEG_BIDX_REC     24         /* bytes per stored-block index record */
 #define SEG_STORE_BLOCK  (64 * 1024) /* uncompressed bytes that close a stored block */
+#define SEG_STORE_LEVEL  1          /* libdeflate level of stored blocks */
 #define SEG_META_SIZE    96         /* bytes of the META section (version 1) */
 #define SEG_NOMONTH      INT32_MIN  /* period key of undated documents */
 
@@ -124,6 +125,9 @@ int       segr_deleted(const segr *s, uint32_t doc);
 const uint8_t *segr_delmap(const segr *s);
 /* Replace the deletion bitmap (the segment takes a copy); used by the writer before a commit. */
 pk_status segr_set_deleted(segr *s, const uint8_t *bits, uint32_t ndeleted);
+/* Keep decoded document groups in memory, up to bytes (0: keep only the last one, the default);
+ * repeated scans of the document table (trends, filters) then decode each group once. */
+void      segr_keep_docs(segr *s, size_t bytes);
 /* Hand mapped pages back to the kernel (long merges). */
 void      segr_release(segr *s);
 pk_msg   *segr_msg(segr *s);

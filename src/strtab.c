@@ -78,15 +78,8 @@ int strtab_intern(strtab *t, const void *key, size_t n, uint32_t *id)
     return strtab_intern_h(t, key, n, key_hash(key, n), id);
 }
 
-int strtab_intern_h(strtab *t, const void *key, size_t n, uint32_t h, uint32_t *id)
+static int add_entry(strtab *t, const void *key, size_t n, uint32_t h, uint32_t *id)
 {
-    if (n > UINT32_MAX) return -1;
-    if ((t->n + 1) * 4 > t->nslot * 3 && grow_slots(t)) return -1;
-    size_t w;
-    if (lookup(t, key, n, h, &w)) {
-        *id = t->slot[w] - 1;
-        return 0;
-    }
     if (t->n >= UINT32_MAX - 1 || t->arena.n + n > UINT32_MAX) return -1;
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 64;
@@ -105,7 +98,31 @@ int strtab_intern_h(strtab *t, const void *key, size_t n, uint32_t h, uint32_t *
     t->ent[t->n].off = (uint32_t)off;
     t->ent[t->n].len = (uint32_t)n;
     t->ent[t->n].hash = h;
-    t->slot[w] = (uint32_t)t->n + 1;
     *id = (uint32_t)t->n++;
+    return 0;
+}
+
+int strtab_append(strtab *t, const void *key, size_t n, uint32_t hash, uint32_t *id)
+{
+    if (n > UINT32_MAX) return -1;
+    return add_entry(t, key, n, hash, id);
+}
+
+int strtab_touch(strtab *t)
+{
+    return (t->n + 1) * 4 > t->nslot * 3 && grow_slots(t) ? -1 : 0;
+}
+
+int strtab_intern_h(strtab *t, const void *key, size_t n, uint32_t h, uint32_t *id)
+{
+    if (n > UINT32_MAX) return -1;
+    if (strtab_touch(t)) return -1;
+    size_t w;
+    if (lookup(t, key, n, h, &w)) {
+        *id = t->slot[w] - 1;
+        return 0;
+    }
+    if (add_entry(t, key, n, h, id)) return -1;
+    t->slot[w] = *id + 1;
     return 1;
 }

@@ -25,6 +25,13 @@ void strtab_reset(strtab *t);
 int  strtab_intern(strtab *t, const void *key, size_t n, uint32_t *id);
 /* The same with the key's hash given (strtab_hash of the key), computed elsewhere. */
 int  strtab_intern_h(strtab *t, const void *key, size_t n, uint32_t hash, uint32_t *id);
+/* Append a key the caller knows to be new, without looking it up or making it findable (for
+ * callers that tell keys apart by their own ids): 0, or -1 when memory ran out. */
+int  strtab_append(strtab *t, const void *key, size_t n, uint32_t hash, uint32_t *id);
+/* What strtab_intern does to the table before it looks a key up (it grows the slots ahead of the
+ * next insertion): a caller that knows a key's id without looking it up calls this instead, so
+ * that the table's memory follows the same calls either way.  0, or -1 when memory ran out. */
+int  strtab_touch(strtab *t);
 /* The hash strtab uses for a key. */
 uint32_t strtab_hash(const void *key, size_t n);
 /* 1 and *id when the key is present, else 0. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libdeflate.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -39,11 +40,17 @@ void util_install_json_alloc(void)
     json_set_alloc_funcs(util_plain_malloc, util_plain_free);
 }
 
+void util_install_deflate_alloc(void)
+{
+    libdeflate_set_memory_allocator(util_plain_malloc, util_plain_free);
+}
+
 void pk_set_allocator(pk_alloc_fn fn, void *ud)
 {
     alloc_fn = fn ? fn : default_alloc;
     alloc_ud = fn ? ud : NULL;
     util_install_json_alloc();
+    util_install_deflate_alloc();
 }
 
 void *pk_malloc(size_t n) { return alloc_fn(alloc_ud, NULL, 0, n ? n : 1); }

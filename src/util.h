@@ -19,6 +19,8 @@ char *pk_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pk_vsprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* (Re)install the hook in jansson; called by pk_set_allocator and by the JSON module. */
 void util_install_json_alloc(void);
+/* The same for libdeflate (the writer's compressor of stored blocks). */
+void util_install_deflate_alloc(void);
 /* Allocation functions with the C library's signatures for libraries that want them. */
 void *util_plain_malloc(size_t n);
 void  util_plain_free(void *p);

@@ -51,6 +51,9 @@ check csv_header grep -q '^period,query,docs,hits,total_docs,total_tokens' "$TMP
 check csv_row grep -q '^2021,elektrifiering,1,' "$TMP/t.csv"
 "$PK" trend -i "$IX" elektrifiering >"$TMP/t.txt"
 check table_has_bar grep -q '█' "$TMP/t.txt"
+"$PK" trend -i "$IX" elektrifiering konferens >"$TMP/t2.txt"
+check side_by_side_header grep -q '\[1\] hits.*\[2\] hits' "$TMP/t2.txt"
+check side_by_side_row grep -qE '^2021 +1 +9 .* 20 ' "$TMP/t2.txt"
 
 "$PK" search -i "$IX" --json elektrifiering >"$TMP/s.json"
 /usr/bin/python3 -c '

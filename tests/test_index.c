@@ -762,6 +762,31 @@ static void allocation_failures(void)
     CHECK(ok_runs >= 1 && failed_runs > 100 / stride);
 }
 
+static int body_is(const char *json, const char *want)
+{
+    char *b = NULL;
+    if (ix_record_body(json, strlen(json), &b) != PK_OK) return 0;
+    int ok = want ? b && strcmp(b, want) == 0 : b == NULL;
+    if (!ok) printf("# %s -> %s\n", json, b ? b : "(null)");
+    pk_free(b);
+    return ok;
+}
+
+static void record_bodies(void)
+{
+    CHECK(body_is("{\"source\":\"x\",\"meeting\":{\"title\":\"T\",\"body\":\"Styrelsen\",\"date\":null}}", "Styrelsen"));
+    CHECK(body_is("{\"meeting\":{\"body\":null}}", NULL));
+    CHECK(body_is("{\"meeting\":{\"body\":\"\"}}", NULL));
+    CHECK(body_is("{\"source\":\"x\"}", NULL));
+    CHECK(body_is("{\"participants\":[{\"body\":\"no\"}],\"meeting\":{\"x\":{\"body\":\"no\"},\"body\":\"yes\"}}", "yes"));
+    CHECK(body_is("{\"meeting\":{\"body\":\"S\\u00f6dert\\u00f6rn \\\"LG\\\" \\\\ \\ud83d\\ude00\"}}",
+                  "S\xc3\xb6" "dert\xc3\xb6" "rn \"LG\" \\ \xf0\x9f\x98\x80"));
+    CHECK(body_is(" { \"meeting\" : { \"body\" : \"Kommun\\/styrelsen\" } } ", "Kommun/styrelsen"));
+    CHECK(body_is("{\"meeting\":{\"body\":\"unterminated", NULL));
+    CHECK(body_is("not json", NULL));
+    CHECK(body_is("{\"a\":\"}\\\"{\",\"meeting\":{\"body\":\"B\"}}", "B"));
+}
+
 static void empty_and_missing(void)
 {
     pk_index *ix = NULL;
@@ -790,6 +815,7 @@ int main(void)
     RUN(reader_keeps_its_generation);
     RUN(damage_is_detected);
     RUN(empty_and_missing);
+    RUN(record_bodies);
     RUN(allocation_failures);
     for (size_t i = 0; i < ndocs; i++) ixdoc_free(docs[i]);
     TEST_MAIN_END();

@@ -227,6 +227,33 @@ static void binary_refused(void)
     pk_free(err);
 }
 
+/* Only the first 64 KiB decide whether a file is binary; ESC bytes (terminal colours in logs) and
+ * the line-end controls never count. */
+static void binary_sniff_window(void)
+{
+    size_t n = 80000;
+    char *t = malloc(n);
+    CHECK(t != NULL);
+    if (!t) return;
+    for (size_t i = 0; i < n; i++) t[i] = (i % 40 == 39) ? '\n' : "Styrelsen beslutade "[i % 20];
+    for (size_t i = 70000; i < n; i += 4) t[i] = 0x01;          /* junk after the window: text */
+    pk_doc *d = NULL;
+    char *err = NULL;
+    CHECK(pk_doc_from_memory("lang.txt", (const uint8_t *)t, n, &d, &err) == PK_OK && d);
+    CHECK(d && (d->repairs & PK_REPAIR_NUL) && !memchr(d->text, 0x01, d->len));
+    pk_doc_free(d);
+    d = NULL;
+    for (size_t i = 1000; i < 60000; i += 4) t[i] = 0x1b;       /* ESC inside the window: text */
+    CHECK(pk_doc_from_memory("lang.txt", (const uint8_t *)t, n, &d, &err) == PK_OK && d);
+    pk_doc_free(d);
+    d = NULL;
+    for (size_t i = 1000; i < 60000; i += 8) t[i] = 0x02;       /* 1 in 8 in the window: binary */
+    CHECK(pk_doc_from_memory("lang.txt", (const uint8_t *)t, n, &d, &err) == PK_EDECODE && !d);
+    CHECK(contains(err, "lang.txt: binary data (control bytes)"));
+    pk_free(err);
+    free(t);
+}
+
 static void empty_file(void)
 {
     pk_status st;
@@ -736,6 +763,7 @@ int main(void)
     RUN(nfc_composition);
     RUN(nul_and_controls);
     RUN(binary_refused);
+    RUN(binary_sniff_window);
     RUN(empty_file);
     RUN(plain_text_tidy);
     RUN(gzip_memory_and_file);

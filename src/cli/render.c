@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *str_or(json_t *o, const char *key, const char *dflt)
@@ -48,8 +49,8 @@ static void bar(FILE *out, double frac, int cells)
     int units = (int)lround(frac * cells * 8);
     int drawn = 0;
     for (; units >= 8; units -= 8, drawn++) fputs("█", out);
-    if (units > 0) { fputs(eighths[units], out); drawn++; }
-    for (; drawn < cells; drawn++) fputc(' ', out);
+    if (units > 0) fputs(eighths[units], out);
+    (void)drawn;   /* the bar is the last column: no padding after it */
 }
 
 static void csv_field(FILE *out, const char *s)
@@ -61,6 +62,71 @@ static void csv_field(FILE *out, const char *s)
         fputc(*s, out);
     }
     fputc('"', out);
+}
+
+/* Several queries side by side: per period the meetings, then for each query its hits, rate per
+ * 10,000 words and a short bar scaled to that query's highest rate. */
+static void render_side_by_side(FILE *out, json_t *results, int color)
+{
+    const char *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "", *reset = color ? "\033[0m" : "";
+    size_t nq = json_array_size(results);
+    for (size_t q = 0; q < nq; q++) {
+        json_t *r = json_array_get(results, q);
+        json_t *terms = json_object_get(r, "matched_terms");
+        fprintf(out, "%s[%zu] %s%s  %s%zu term%s:", bold, q + 1, str_or(r, "query", ""), reset, dim,
+                json_array_size(terms), json_array_size(terms) == 1 ? "" : "s");
+        size_t i;
+        for (i = 0; i < json_array_size(terms) && i < 8; i++) {
+            const char *t = json_string_value(json_array_get(terms, i));
+            fprintf(out, " %s", t ? t : "");
+        }
+        if (json_array_size(terms) > i) fprintf(out, " … (+%zu)", json_array_size(terms) - i);
+        fprintf(out, "%s\n", reset);
+    }
+    double *maxrate = calloc(nq, sizeof *maxrate);
+    if (!maxrate) return;
+    json_t *first = json_object_get(json_array_get(results, 0), "series");
+    size_t np = json_array_size(first);
+    for (size_t q = 0; q < nq; q++) {
+        json_t *series = json_object_get(json_array_get(results, q), "series");
+        for (size_t i = 0; i < json_array_size(series); i++) {
+            json_t *e = json_array_get(series, i);
+            long long tok = int_or(e, "total_tokens");
+            double rate = tok ? int_or(e, "hits") * 10000.0 / (double)tok : 0;
+            if (rate > maxrate[q]) maxrate[q] = rate;
+        }
+    }
+    fprintf(out, "\n%s%-9s %8s", dim, "period", "meetings");
+    for (size_t q = 0; q < nq; q++) {
+        char h[48];
+        snprintf(h, sizeof h, "[%zu] hits", q + 1);
+        fprintf(out, "   %8s %8s%s", h, "per 10k", q + 1 < nq ? "         " : "");
+    }
+    fprintf(out, "%s\n", reset);
+    for (size_t i = 0; i < np; i++) {
+        json_t *e0 = json_array_get(first, i);
+        pad(out, str_or(e0, "period", ""), 9, 0);
+        fprintf(out, " %8lld", int_or(e0, "total_docs"));
+        for (size_t q = 0; q < nq; q++) {
+            json_t *e = json_array_get(json_object_get(json_array_get(results, q), "series"), i);
+            long long tok = int_or(e, "total_tokens"), hits = int_or(e, "hits");
+            double rate = tok ? hits * 10000.0 / (double)tok : 0;
+            fprintf(out, "   %8lld %8.1f", hits, rate);
+            if (q + 1 < nq || rate > 0) fputc(' ', out);
+            if (q + 1 < nq || rate > 0) {
+                int cells = 8;
+                /* a fixed-width bar keeps the columns aligned */
+                double frac = maxrate[q] > 0 ? rate / maxrate[q] : 0;
+                int units = (int)lround(frac * cells * 8), drawn = 0;
+                static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+                for (; units >= 8; units -= 8, drawn++) fputs("█", out);
+                if (units > 0) { fputs(eighths[units], out); drawn++; }
+                if (q + 1 < nq) for (; drawn < cells; drawn++) fputc(' ', out);
+            }
+        }
+        fputc('\n', out);
+    }
+    free(maxrate);
 }
 
 int render_trend(FILE *out, const char *json, int csv, int color)
@@ -89,7 +155,12 @@ int render_trend(FILE *out, const char *json, int csv, int color)
         return 0;
     }
     const char *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "", *reset = color ? "\033[0m" : "";
-    /* one block per query: the expansion, then a row per period */
+    if (nq > 1) {
+        render_side_by_side(out, results, color);
+        json_decref(root);
+        return 0;
+    }
+    /* one query: the expansion, then a row per period with a bar */
     for (size_t q = 0; q < nq; q++) {
         json_t *r = json_array_get(results, q);
         json_t *series = json_object_get(r, "series");
@@ -113,7 +184,7 @@ int render_trend(FILE *out, const char *json, int csv, int color)
             double rate = tok ? int_or(s, "hits") * 10000.0 / (double)tok : 0;
             if (rate > maxrate) maxrate = rate;
         }
-        fprintf(out, "%s%-9s %6s %6s %9s %9s  %s%s\n", dim, "period", "docs", "hits", "of docs", "per 10k", "", reset);
+        fprintf(out, "%s%-9s %6s %6s %9s %9s%s\n", dim, "period", "docs", "hits", "of docs", "per 10k", reset);
         for (size_t i = 0; i < json_array_size(series); i++) {
             json_t *s = json_array_get(series, i);
             long long docs = int_or(s, "docs"), hits = int_or(s, "hits"), td = int_or(s, "total_docs"),
@@ -121,8 +192,8 @@ int render_trend(FILE *out, const char *json, int csv, int color)
             double rate = tok ? hits * 10000.0 / (double)tok : 0;
             tdocs += docs; thits += hits; alltok += tok; alldocs += td;
             pad(out, str_or(s, "period", ""), 9, 0);
-            fprintf(out, " %6lld %6lld %9lld %9.1f  ", docs, hits, td, rate);
-            bar(out, maxrate > 0 ? rate / maxrate : 0, 30);
+            fprintf(out, " %6lld %6lld %9lld %9.1f", docs, hits, td, rate);
+            if (rate > 0) { fputs("  ", out); bar(out, rate / maxrate, 30); }
             fputc('\n', out);
         }
         fprintf(out, "%s%-9s %6lld %6lld %9lld %9.1f%s\n", dim, "all", tdocs, thits, alldocs,
