@@ -7,6 +7,7 @@
 #   make bench           measure speed and size (bench/RESULTS.md)
 #   make deps            install the Debian packages the build needs (apt-get)
 #   make fuzz FUZZ_TIME=60
+#   make valgrind        the test suite under valgrind memcheck (slow; not part of make test)
 
 CC       ?= cc
 comma    := ,
@@ -49,7 +50,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test demo bench bench-peers deps check-deps fuzz clean
+.PHONY: all test demo bench bench-peers deps check-deps fuzz valgrind clean
 all: check-deps protokoll
 
 # ./protokoll always points at the release build; sanitizer builds stay in build/.
@@ -103,6 +104,12 @@ test:
 	@$(MAKE) --no-print-directory check-deps >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(FUZZ_REPLAY) $(BENCH_BIN) protokoll
 	@BUILD=$(BUILD) sh tests/run.sh
+
+valgrind:
+	@command -v valgrind >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq valgrind >/dev/null; }
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(FUZZ_REPLAY) $(BENCH_BIN) protokoll
+	@BUILD=$(BUILD) sh tests/valgrind.sh
 
 demo:
 	@$(MAKE) --no-print-directory check-deps >/dev/null 2>&1 || $(MAKE) --no-print-directory deps

@@ -1,7 +1,6 @@
 /* index_stats.c — statistics of an index as the stats --json object (DESIGN.md) plus periods,
  * bodies, sizes relative to the raw text and bits per posting. */
 #include <stdio.h>
-#include <sys/stat.h>
 #include "index_int.h"
 #include "ixread.h"
 #include "json.h"
@@ -65,16 +64,6 @@ static int cmp_body(const void *a, const void *b)
 }
 
 /* Add the size of dir/name to *total; -1 when out of memory. */
-static int add_file_size(const char *dir, const char *name, uint64_t *total)
-{
-    char *p = pk_sprintf("%s/%s", dir, name);
-    if (!p) return -1;
-    struct stat st;
-    if (stat(p, &st) == 0) *total += (uint64_t)st.st_size;
-    pk_free(p);
-    return 0;
-}
-
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
 static double round2(double x) { return (double)(long long)(x * 100.0 + 0.5) / 100.0; }
 
@@ -105,12 +94,9 @@ pk_status pk_index_stats_json(pk_index *ix, char **json)
         b_docs += in->b_docs;
         b_stored += in->b_stored;
         total += in->ix_size + in->pos_size + in->sto_size;
-        if (ix->man.segs[i].del_gen) {
-            char name[64];
-            snprintf(name, sizeof name, "seg-%06llu-g%06llu.del", (unsigned long long)ix->man.segs[i].id,
-                     (unsigned long long)ix->man.segs[i].del_gen);
-            if (add_file_size(ix->dir, name, &total)) { st = PK_ENOMEM; break; }
-        }
+        /* sizes of the files this generation names, as opened: a writer may have replaced them
+         * on disk since */
+        total += segr_del_size(s);
         /* live documents: dates, bodies, and what deleted ones take away */
         for (uint32_t d = 0; d < in->ndocs; d++) {
             seg_doc sd;
@@ -143,7 +129,12 @@ pk_status pk_index_stats_json(pk_index *ix, char **json)
             bodies[k].docs++;
         }
     }
-    if (!st && add_file_size(ix->dir, MANIFEST_NAME, &total)) st = PK_ENOMEM;
+    if (!st) {
+        char *mt = manifest_text(&ix->man);   /* the bytes of this generation's manifest */
+        if (mt) total += strlen(mt);
+        else st = PK_ENOMEM;
+        pk_free(mt);
+    }
     uint64_t words = 0, parts = 0;
     if (!st) st = count_terms(ix, &words, &parts);
     ixr_period *per = NULL;

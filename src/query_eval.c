@@ -331,7 +331,10 @@ pk_status qc_compile(const char *query, pk_analyzer *a, const q_vocab *v, q_comp
 {
     *out = NULL;
     q_compiled *qc = pk_calloc(1, sizeof *qc);
-    if (!qc) return PK_ENOMEM;
+    if (!qc) {
+        if (msg && msgcap) snprintf(msg, msgcap, "%s", pk_strerror(PK_ENOMEM));
+        return PK_ENOMEM;
+    }
     qc->from = qc->to = PK_NODATE;
     size_t col;
     pk_status st = query_parse(query, strlen(query), &qc->root, msg, msgcap, &col);

@@ -174,7 +174,8 @@ static q_node *parse_filter(parser *p, size_t at, const char *name, size_t nlen)
         /* year:2021 or year:2019-2021 */
         int y1 = 0, y2 = 0;
         size_t k = 0;
-        while (k < vl && k < 5 && is_ascii_digit(v[k])) y1 = y1 * 10 + (v[k++] - '0');   /* 5: a longer number is refused below */
+        for (; k < vl && is_ascii_digit(v[k]); k++)
+            if (k < 5) y1 = y1 * 10 + (v[k] - '0');   /* only four digits are a year: no overflow */
         if (k == 4 && k == vl) y2 = y1;
         else if (k == 4 && vl == 9 && v[4] == '-') {
             for (size_t j = 5; j < 9; j++) {

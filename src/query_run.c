@@ -90,7 +90,7 @@ static pk_status compile(pk_index *ix, qctx *c, const char *query, q_compiled **
 {
     vocab_ud vu = {ix, PK_OK};
     q_vocab v = {&vu, vocab_forms, vocab_terms};
-    char msg[300];
+    char msg[300] = "";
     pk_status st = qc_compile(query, c->a, &v, qc, msg, sizeof msg);
     if (st == PK_ESYNTAX) msg_set(&ix->msg, "query: %s", msg);
     else if (st != PK_OK && vu.st != PK_OK) st = vu.st;   /* the index's message stands */

@@ -837,6 +837,7 @@ static pk_status bad(segr *s, ixf *f, const uint8_t *at, const char *what) { (vo
 const seg_info *segr_info(const segr *s) { return &s->info; }
 uint64_t segr_id(const segr *s) { return s->id; }
 uint64_t segr_del_gen(const segr *s) { return s->del_gen; }
+uint64_t segr_del_size(const segr *s) { return s->del ? (uint64_t)s->del->size : 0; }
 uint32_t segr_ndocs(const segr *s) { return s->info.ndocs; }
 uint32_t segr_ndeleted(const segr *s) { return s->ndeleted; }
 const uint8_t *segr_delmap(const segr *s) { return s->ndeleted ? s->delmap : NULL; }

@@ -117,6 +117,7 @@ void      segr_close(segr *s);
 const seg_info *segr_info(const segr *s);
 uint64_t  segr_id(const segr *s);
 uint64_t  segr_del_gen(const segr *s);     /* generation of the deletion file it was opened with */
+uint64_t  segr_del_size(const segr *s);    /* bytes of that deletion file; 0 without one */
 uint32_t  segr_ndocs(const segr *s);
 uint32_t  segr_ndeleted(const segr *s);
 int       segr_deleted(const segr *s, uint32_t doc);

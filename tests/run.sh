@@ -17,16 +17,16 @@ for t in "$BUILD"/tests/test_* "$BUILD"/tests/replay_* tests/cli_*.sh; do
     esac
     rc=$?
     cat "$out"
-    if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+    if [ $rc -ne 0 ] && ! grep -aq '^FAIL ' "$out"; then
         echo "FAIL $(basename "$t"): exited with status $rc"
         echo "FAIL $(basename "$t")" >>"$out.fails"
     fi
-    grep '^PASS ' "$out" >>"$out.all"
-    grep '^FAIL ' "$out" >>"$out.all"
-    grep '^SKIP ' "$out" >>"$out.skips"
+    grep -a '^PASS ' "$out" >>"$out.all"
+    grep -a '^FAIL ' "$out" >>"$out.all"
+    grep -a '^SKIP ' "$out" >>"$out.skips"
 done
-passed=$(grep -c '^PASS ' "$out.all" 2>/dev/null || true)
-failed=$(grep -c '^FAIL ' "$out.all" 2>/dev/null || true)
+passed=$(grep -ac '^PASS ' "$out.all" 2>/dev/null || true)
+failed=$(grep -ac '^FAIL ' "$out.all" 2>/dev/null || true)
 crashed=$(cat "$out.fails" 2>/dev/null | wc -l)
 skipped=$(cat "$out.skips" 2>/dev/null | wc -l)
 rm -f "$out.all" "$out.fails" "$out.skips"

@@ -65,7 +65,7 @@ static void bad_queries(void)
     CHECK_ERR("el*ek", 3);
     CHECK_ERR("=el*", 1);
     CHECK_ERR("year:21", 6);
-    CHECK_ERR("year:2666666666666666666666", 6);
+    CHECK_ERR("year:99999999999", 6);   /* no overflow on the way to the error */
     CHECK_ERR("from:igår", 6);
     CHECK_ERR("foo:bar", 1);
     CHECK_ERR("in:minutes", 4);

@@ -39,11 +39,17 @@ static int v_terms(void *ud, q_termkind k, const char *p, size_t n, q_term_fn cb
     return 0;
 }
 
+static pk_analyzer *held;
+
+static void release(void) { pk_analyzer_free(held); held = NULL; }   /* no leak report at exit */
+
 static pk_analyzer *analyzer(void)
 {
-    static pk_analyzer *a;
-    if (!a && pk_analyzer_new(NULL, &a) != PK_OK) abort();
-    return a;
+    if (!held) {
+        if (pk_analyzer_new(NULL, &held) != PK_OK) abort();
+        atexit(release);
+    }
+    return held;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
