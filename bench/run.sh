@@ -128,7 +128,7 @@ if [ -f "$LIB" ] && nm "$LIB" 2>/dev/null | grep -q ' T pk_index_open$'; then
         fi
     done
     if [ -n "$qflags" ]; then
-        libs=$(pkg-config --libs libpcre2-8 jansson zlib libutf8proc 2>/dev/null)
+        libs=$(pkg-config --libs libpcre2-8 jansson zlib libutf8proc libdeflate 2>/dev/null)
         if ${CC:-cc} $WFLAGS $qflags -D_GNU_SOURCE -Iinclude -o "$PEERS/bench_query" bench/query/bench_query.c \
             "$LIB" $libs -lstemmer -lpthread -lm; then
             have_bq=1
