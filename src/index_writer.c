@@ -249,6 +249,21 @@ static uint32_t *xlat_slot(uint32_t **a, size_t *n, uint32_t lid)
     return &(*a)[lid];
 }
 
+/* Intern a term or form key, first through the worker's id translation (xa/xn, NULL for none) when
+ * the key has an analyzer id: -1 out of memory, 0 already there, 1 new; *id its number. */
+static int intern_by_lid(strtab *tab, uint32_t **xa, size_t *xn, uint32_t lid, const uint8_t *k,
+                         uint32_t kn, uint32_t hash, uint32_t *id)
+{
+    uint32_t *slot = xa && lid != IXDOC_NONE ? xlat_slot(xa, xn, lid) : NULL;
+    if (slot && *slot) {
+        *id = *slot - 1;
+        return strtab_touch(tab) ? -1 : 0;
+    }
+    int r = strtab_intern_h(tab, k, kn, lid != IXDOC_NONE ? strtab_hash(k, kn) : hash, id);
+    if (r >= 0 && slot) *slot = *id + 1;
+    return r;
+}
+
 
 static void put_varint(uint8_t **p, uint64_t v)
 {
@@ -342,19 +357,9 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
         const ixterm *it = &d->terms[t];
         if (it->npos == 0) continue;
         uint32_t tid;
-        int r;
-        uint32_t *slot = x && it->lid != IXDOC_NONE ? xlat_slot(&x->t, &x->nt, it->lid) : NULL;
-        if (slot && *slot) {
-            tid = *slot - 1;
-            r = 0;
-            if (strtab_touch(&b->terms)) goto oom;
-        } else {
-            const uint8_t *k = d->keys + it->key_off;
-            uint32_t h = it->lid != IXDOC_NONE ? strtab_hash(k, it->key_len) : it->hash;
-            r = strtab_intern_h(&b->terms, k, it->key_len, h, &tid);
-            if (r < 0) goto oom;
-            if (slot) *slot = tid + 1;
-        }
+        int r = intern_by_lid(&b->terms, x ? &x->t : NULL, x ? &x->nt : NULL, it->lid,
+                              d->keys + it->key_off, it->key_len, it->hash, &tid);
+        if (r < 0) goto oom;
         if (r == 1) {
             if (tid >= b->tpcap) {
                 size_t nc = b->tpcap ? b->tpcap * 2 : 4096;
@@ -371,19 +376,9 @@ pk_status ix_add_doc(pk_index *ix, const ixdoc *d)
     for (uint32_t f = 0; f < d->nforms; f++) {
         const ixform *fm = &d->forms[f];
         uint32_t fid;
-        int r;
-        uint32_t *slot = x && fm->lid != IXDOC_NONE ? xlat_slot(&x->f, &x->nf, fm->lid) : NULL;
-        if (slot && *slot) {
-            fid = *slot - 1;
-            r = 0;
-            if (strtab_touch(&b->forms)) goto oom;
-        } else {
-            const uint8_t *k = d->keys + fm->norm_off;
-            uint32_t h = fm->lid != IXDOC_NONE ? strtab_hash(k, fm->norm_len) : fm->hash;
-            r = strtab_intern_h(&b->forms, k, fm->norm_len, h, &fid);
-            if (r < 0) goto oom;
-            if (slot) *slot = fid + 1;
-        }
+        int r = intern_by_lid(&b->forms, x ? &x->f : NULL, x ? &x->nf : NULL, fm->lid,
+                              d->keys + fm->norm_off, fm->norm_len, fm->hash, &fid);
+        if (r < 0) goto oom;
         if (r == 0) { b->fx[fid].flags |= fm->flags; continue; }
         if (fid >= b->fxcap) {
             size_t nc = b->fxcap ? b->fxcap * 2 : 4096;
