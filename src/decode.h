@@ -27,6 +27,10 @@ int decode_nfc_unsafe(uint32_t cp);
  * the code point. */
 size_t decode_utf8(const uint8_t *p, size_t n, uint32_t *cp);
 
+/* Length of the longest prefix of p[0..n) that is valid UTF-8: n when all of it is (fast on text
+ * that is mostly ASCII with two-byte letters). */
+size_t decode_valid_len(const uint8_t *p, size_t n);
+
 /* Make b valid UTF-8 in place: every byte that starts no valid sequence becomes U+FFFD.  Returns
  * the number of bytes replaced; -1 on allocation failure (b unchanged). */
 long decode_enforce_utf8(pk_buf *b);

@@ -3,11 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "date.h"
+#include "decode.h"
 #include "json.h"
 #include "jsonread.h"
 
@@ -119,6 +117,12 @@ void warn(pk_extractor *x, const char *fmt, ...)
 
 uint32_t extract_line_at(const pk_extractor *x, uint32_t p)
 {
+    if (x->lblock.n && x->lines.n) {
+        size_t b = p >> LINE_BLOCK_SHIFT;
+        uint32_t li = x->lblock.v[b < x->lblock.n ? b : x->lblock.n - 1];
+        while (li + 1 < x->lines.n && x->lines.v[li + 1].s <= p) li++;
+        return li;
+    }
     size_t lo = 0, hi = x->lines.n;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -159,49 +163,6 @@ size_t extract_split_names(const char *p, size_t n, name_part *out, size_t max)
         i++;
     }
     return k;
-}
-
-/* ---- UTF-8: validated once per document, so that PCRE2 can skip its own check ---- */
-
-static size_t utf8_invalid_at(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-#if defined(__SSE2__)
-        /* ASCII sixteen bytes at a time, straight to the next byte that is not */
-        if (i + 16 <= n) {
-            unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
-            if (!m) { i += 16; continue; }
-            i += (unsigned)__builtin_ctz(m);
-        }
-#endif
-        /* ASCII runs eight bytes at a time */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ULL) break;
-            i += 8;
-        }
-        if (i >= n) break;
-        uint8_t c = p[i];
-        if (c < 0x80) { i++; continue; }
-        /* the usual case in Swedish: a two-byte letter (å ä ö é) */
-        if (c >= 0xC2 && c <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) { i += 2; continue; }
-        size_t len;
-        uint32_t cp, min;
-        if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-        else return i;
-        if (n - i < len) return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = cp << 6 | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return n;
 }
 
 /* ---- the handle ---- */
@@ -276,6 +237,7 @@ void pk_extractor_free(pk_extractor *x)
     pk_free(x->scratch.v);
     pk_free(x->hits.v);
     pk_free(x->sbounds.v);
+    pk_free(x->lblock.v);
     pk_free(x->ucache.v);
     pk_free(x->rule_last);
     pk_free(x);
@@ -480,7 +442,7 @@ static void reset(pk_extractor *x)
     x->pool.err = 0;
     x->lines.n = x->units.n = x->items.n = x->people.n = 0;
     x->decisions.n = x->followups.n = x->upcoming.n = x->proposals.n = x->sats.n = x->warnings.n = 0;
-    x->pblocks.n = x->scratch.n = x->hits.n = x->sbounds.n = x->ucache.n = 0;
+    x->pblocks.n = x->scratch.n = x->hits.n = x->sbounds.n = x->ucache.n = x->lblock.n = 0;
     x->page_body = str_null();
     memset(&x->rec, 0, sizeof x->rec);
     x->rec.title = x->rec.body = x->rec.place = x->rec.date_text = str_null();
@@ -504,7 +466,8 @@ pk_status pk_extract_json(pk_extractor *x, pk_doc *doc, char **json)
         msg_set(&x->msg, "%s: extract: text of %zu bytes exceeds the 4 GB limit", name, doc->len);
         return PK_ELIMIT;
     }
-    size_t bad = utf8_invalid_at((const uint8_t *)doc->text, doc->len);
+    /* validated once per document, so that PCRE2 can skip its own check */
+    size_t bad = decode_valid_len((const uint8_t *)doc->text, doc->len);
     if (bad != doc->len) {
         msg_set(&x->msg, "%s: extract: invalid UTF-8 at byte %zu", name, bad);
         return PK_EDECODE;

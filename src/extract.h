@@ -90,6 +90,7 @@ typedef struct decision {
     uint32_t item;        /* item index + 1, 0 = none */
     str      text;
     uint32_t s, e;
+    uint32_t is, ie;      /* where the rest of text comes from (an introduction, a reference); ie = 0: none */
 } decision;
 
 typedef struct followup {
@@ -153,6 +154,7 @@ struct pk_extractor {
     VEC(uint64_t)    scratch;      /* hashes of short lines (page header detection) */
     VEC(rule_hit)    hits;         /* key literals found in the text (rules_scan) */
     VEC(uint32_t)    sbounds;      /* sentence starts inside units, computed on first use */
+    VEC(uint32_t)    lblock;       /* the line of every LINE_BLOCK-th byte (extract_line_at) */
     VEC(uint64_t)    ucache;       /* per unit: (first index in sbounds << 32 | count), ~0 = not yet */
     uint32_t        *rule_last;    /* per rule: where its last window ended */
     uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
@@ -164,6 +166,9 @@ struct pk_extractor {
     int              oom;          /* sticky: an allocation failed */
     uint64_t         limit_hits0;
 };
+
+/* extract_line_at's index: one entry per 2^LINE_BLOCK_SHIFT bytes of text */
+#define LINE_BLOCK_SHIFT 6
 
 /* Grow a VEC by one element; returns a pointer to the new (zeroed) element or NULL (x->oom set). */
 void *extract_vec_push(pk_extractor *x, void *vec, size_t elem);

@@ -1,6 +1,9 @@
 /* extract_struct.c — the structure of a document: lines, page headers, labels, the header, agenda
  * items, units (paragraphs, list items, rows, headings) and labelled blocks (Beslut, Förslag ...). */
 #include <stdlib.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "extract.h"
@@ -17,14 +20,58 @@ static const rule *match_span(pk_extractor *x, rule_kind k, uint32_t s, uint32_t
 
 /* ---- lines ---- */
 
+/* The end of the line that starts at i (its '\n', or n); *tab is set when the line holds a tab. */
+static size_t line_end(const char *t, size_t i, size_t n, int *tab)
+{
+    *tab = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n'), ht = _mm_set1_epi8('\t');
+    for (; n - i >= 16; i += 16) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
+        unsigned mn = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl));
+        unsigned mt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, ht));
+        if (mn) {
+            unsigned b = (unsigned)__builtin_ctz(mn);
+            if (mt & ((1u << b) - 1)) *tab = 1;
+            return i + b;
+        }
+        if (mt) *tab = 1;
+    }
+#endif
+    for (; i < n && t[i] != '\n'; i++)
+        if (t[i] == '\t') *tab = 1;
+    return i;
+}
+
+/* Lines by position: the line of every LINE_BLOCK-th byte, so that extract_line_at steps only over
+ * the few lines that start inside one block. */
+static void line_blocks(pk_extractor *x)
+{
+    size_t nb = (x->len >> LINE_BLOCK_SHIFT) + 1;
+    if (x->lblock.cap < nb) {
+        uint32_t *nv = pk_reallocarray(x->lblock.v, nb, sizeof *nv);
+        if (!nv) { x->oom = 1; return; }
+        x->lblock.v = nv;
+        x->lblock.cap = nb;
+    }
+    const line *v = x->lines.v;
+    size_t n = x->lines.n;
+    uint32_t li = 0;
+    for (size_t b = 0; b < nb; b++) {
+        uint32_t p = (uint32_t)(b << LINE_BLOCK_SHIFT);
+        while (li + 1 < n && v[li + 1].s <= p) li++;
+        x->lblock.v[b] = li;
+    }
+    x->lblock.n = nb;
+}
+
 static void split_lines(pk_extractor *x)
 {
     const char *t = x->text;
     size_t n = x->len, i = 0;
-    while (i < n || (i == n && n == 0)) {
-        if (n == 0) break;
-        const char *nl = memchr(t + i, '\n', n - i);
-        size_t e = nl ? (size_t)(nl - t) : n;
+    while (i < n) {
+        int tab;
+        size_t e = line_end(t, i, n, &tab);
         line *L = PUSH(x, x->lines);
         if (!L) return;
         L->s = (uint32_t)i;
@@ -57,7 +104,7 @@ static void split_lines(pk_extractor *x)
             L->type = LT_LIST;   /* "• " bullets from PDF text */
             L->level = 0;
             L->cs = (uint32_t)(k + 4);
-        } else if (memchr(t + i, '\t', L->e - i)) {
+        } else if (tab) {
             L->type = LT_ROW;
             L->cs = (uint32_t)i;   /* an empty first cell matters in rows */
         } else {
@@ -655,6 +702,7 @@ void extract_structure(pk_extractor *x, const pk_doc *doc)
 {
     (void)doc;
     split_lines(x);
+    line_blocks(x);
     if (x->oom) return;
     mark_skips(x);
     mark_labels(x);

@@ -309,7 +309,8 @@ static int resolve_ref(pk_extractor *x, uint32_t li, uint32_t s, uint32_t e)
         while (reftext.len && tmp[reftext.len - 1] == '.') { reftext.len--; l--; }
         memcpy(tmp + reftext.len, ": ", 2);
         memcpy(tmp + reftext.len + 2, pool_at(x, body), body.len);
-        add_decision(x, L->item, pool_put(x, tmp, l), st->s, st->e);
+        decision *d = add_decision(x, L->item, pool_put(x, tmp, l), st->s, st->e);
+        if (d) { d->is = s; d->ie = e; }
         pk_free(tmp);
         for (uint32_t m = st->line0; m < st->line1 && m < x->lines.n; m++) x->lines.v[m].flags |= LF_ACCEPTED;
         took++;
@@ -328,7 +329,8 @@ static void add_with_intro(pk_extractor *x, uint32_t idx, uint32_t is, uint32_t 
     memcpy(tmp, pool_at(x, a), a.len);
     tmp[a.len] = ' ';
     memcpy(tmp + a.len + 1, pool_at(x, b), b.len);
-    add_decision(x, idx, pool_put(x, tmp, (size_t)a.len + 1 + b.len), s, e);
+    decision *d = add_decision(x, idx, pool_put(x, tmp, (size_t)a.len + 1 + b.len), s, e);
+    if (d) { d->is = is; d->ie = ie; }
     pk_free(tmp);
 }
 
@@ -476,14 +478,34 @@ static int owner_ok(pk_extractor *x, const char *p, size_t n)
 
 /* ---- elections ---- */
 
+/* Does a key literal of rule ri occur in [s, e)?  (The hits are in text order.) */
+static int key_in(const pk_extractor *x, uint32_t ri, uint32_t s, uint32_t e)
+{
+    size_t lo = 0, hi = x->hits.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (x->hits.v[mid].pos < s) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < x->hits.n && x->hits.v[lo].pos < e; lo++)
+        if (x->hits.v[lo].rule == ri) return 1;
+    return 0;
+}
+
 static void elections(pk_extractor *x)
 {
     size_t nr;
     const rule *rl = rules_of(&x->rs, RK_ELECTION, &nr);
     if (!nr) return;
+    uint32_t first = (uint32_t)(rl - x->rs.rules);
     for (size_t d = 0; d < x->decisions.n; d++) {
-        str dt = x->decisions.v[d].text;
+        const decision *D = &x->decisions.v[d];
+        str dt = D->text;
         for (size_t k = 0; k < nr; k++) {
+            /* a keyed rule matches only text that holds its key: the decision's text comes from
+             * its spans (lines joined by a space, so no word is made across them) */
+            if (rl[k].keyed && !key_in(x, first + (uint32_t)k, D->s, D->e) &&
+                !(D->ie > D->is && key_in(x, first + (uint32_t)k, D->is, D->ie)))
+                continue;
             const char *t = pool_at(x, dt);
             if (!rules_match(&x->rs, &rl[k], t, dt.len, 0, 0)) continue;
             size_t ns, ne, rs_, re_;

@@ -1198,13 +1198,13 @@ void rules_free(ruleset *rs)
 #include <stdio.h>
 #include <x86intrin.h>
 static unsigned long long prof_t[4096];
-static unsigned long prof_n[4096];
+static unsigned long prof_n[4096], prof_hit[4096];
 static const char *prof_name[4096];
 static void prof_dump(void) __attribute__((destructor));
 static void prof_dump(void)
 {
     for (int i = 0; i < 4096; i++)
-        if (prof_n[i]) fprintf(stderr, "%12llu kcyc %10lu calls  %s\n", prof_t[i] / 1000, prof_n[i], prof_name[i]);
+        if (prof_n[i]) fprintf(stderr, "%12llu kcyc %10lu calls %8lu hits  %s\n", prof_t[i] / 1000, prof_n[i], prof_hit[i], prof_name[i]);
 }
 #endif
 
@@ -1227,6 +1227,7 @@ int rules_match(ruleset *rs, const rule *r, const char *subj, size_t len, size_t
     size_t idx = (size_t)(r - rs->rules) & 4095;
     prof_t[idx] += __rdtsc() - t0;
     prof_n[idx]++;
+    prof_hit[idx] += rc > 0;
     if (!prof_name[idx]) prof_name[idx] = strdup(r->name);
 #endif
     if (rc > 0) return 1;
@@ -1247,6 +1248,7 @@ int rules_match_upto(ruleset *rs, const rule *r, const char *subj, size_t len, s
     size_t idx = (size_t)(r - rs->rules) & 4095;
     prof_t[idx] += __rdtsc() - t0;
     prof_n[idx]++;
+    prof_hit[idx] += rc > 0;
     if (!prof_name[idx]) prof_name[idx] = strdup(r->name);
 #endif
     if (rc > 0) return 1;

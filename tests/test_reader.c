@@ -116,6 +116,54 @@ static void mixed_stray_bytes(void)
     pk_doc_free(d);
 }
 
+/* decode_valid_len (blocks of sixteen) against a sequence-by-sequence reference, on random mixes
+ * of ASCII, two-, three- and four-byte characters and stray bytes, at every alignment */
+static size_t valid_len_ref(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    uint32_t cp;
+    while (i < n) {
+        size_t l = decode_utf8(p + i, n - i, &cp);
+        if (!l) return i;
+        i += l;
+    }
+    return n;
+}
+
+static void valid_len_blocks(void)
+{
+    static const char *const pieces[] = {"a", "Mötet ", "ä", "å", "Ö", "é", "–", "”", "✓", "\xf0\x9f\x98\x80",
+                                         "                ", "\xc3", "\xa4", "\xe2\x80", "\xc0\xaf", "\xed\xa0\x80",
+                                         "\xf4\x90\x80\x80", "\xff", "0123456789abcdef"};
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint8_t buf[512];
+    uint32_t seed = 12345;
+    int bad = 0;
+    for (int round = 0; round < 20000 && !bad; round++) {
+        size_t n = 0;
+        /* mostly valid pieces; a stray byte now and then */
+        while (n < 400) {
+            seed = seed * 1103515245u + 12345u;
+            size_t k = (seed >> 16) % np;
+            if (k >= 11 && k <= 17 && ((seed >> 8) & 7)) continue;
+            size_t l = strlen(pieces[k]);
+            memcpy(buf + n, pieces[k], l);
+            n += l;
+        }
+        for (size_t off = 0; off < 17 && !bad; off++) {
+            size_t want = valid_len_ref(buf + off, n - off), got = decode_valid_len(buf + off, n - off);
+            if (want != got) {
+                bad = 1;
+                CHECKF(want == got, "round %d offset %zu: got %zu, want %zu", round, off, got, want);
+            }
+        }
+    }
+    /* all valid: the whole length */
+    const char *s = "Protokoll fört vid sammanträde med Kommunstyrelsen – §§ 1–12 ✓ åäö ÅÄÖ é ü 😀 slut";
+    CHECK_INT(decode_valid_len((const uint8_t *)s, strlen(s)), strlen(s));
+    CHECK_INT(decode_valid_len((const uint8_t *)"", 0), 0);
+}
+
 static void utf16_with_bom(void)
 {
     const char *s = "Möte 2021-08-20\r\nÅtgärd ✓\n";
@@ -758,6 +806,7 @@ int main(void)
     RUN(latin1_swedish);
     RUN(cp1252_specials);
     RUN(mixed_stray_bytes);
+    RUN(valid_len_blocks);
     RUN(utf16_with_bom);
     RUN(bom_and_newlines);
     RUN(nfc_composition);
