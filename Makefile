@@ -18,7 +18,7 @@ TEST_PKGS = python3 python3-snowballstemmer
 
 ifeq ($(SANITIZE),)
 BUILD    := build/release
-OPT      ?= -O2 -g
+OPT      ?= -O3 -g
 else
 BUILD    := build/san-$(subst $(comma),-,$(SANITIZE))
 OPT      ?= -O1 -g -fno-omit-frame-pointer

@@ -121,6 +121,9 @@ struct rule_lit { uint8_t *s; uint8_t *raw; uint32_t len; uint32_t rule; uint8_t
 #define LIT_HASH(w) ((uint32_t)((uint32_t)(w) * 0x9E3779B1u) >> 16)
 /* A second, independent hash: a position must pass both bit sets (a small Bloom filter). */
 #define LIT_HASH2(w) ((uint32_t)(((uint32_t)(w) ^ ((uint32_t)(w) >> 13)) * 0x85EBCA6Bu) >> 16)
+/* A hash of the first four folded bytes and the fifth: most words that share their first four
+ * bytes with a literal ("för" and "förklarar") part at the fifth. */
+#define LIT_HASH5(w, c) ((uint32_t)(((uint32_t)(w) ^ ((uint32_t)(c) * 0x01000193u)) * 0xC2B2AE35u) >> 16)
 
 /* The fold of one byte: ASCII upper case to lower, white space to ' ', and the UTF-8 continuation
  * bytes of the Latin-1 capitals (0x80-0x9E after 0xC3) to those of the small letters.  Folding
@@ -376,6 +379,8 @@ static pk_status build_lit_index(ruleset *rs)
     memset(rs->lit_tri, 0, sizeof rs->lit_tri);
     memset(rs->lit_quad_mid, 0, sizeof rs->lit_quad_mid);
     memset(rs->lit_quad2, 0, sizeof rs->lit_quad2);
+    memset(rs->lit_quint, 0, sizeof rs->lit_quint);
+    memset(rs->lit_short, 0, sizeof rs->lit_short);
     rs->lit_use_tri = 0;
     if (!rs->nlits) return PK_OK;
     size_t np = 0, cap = rs->nlits * 80 + 16;
@@ -419,8 +424,16 @@ static pk_status build_lit_index(ruleset *rs)
         } else {
             rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
         }
-        for (size_t k = a; k < b; k++)
-            if (!rs->lits[pairs[k].lit].word && (key >> 24)) rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
+        for (size_t k = a; k < b; k++) {
+            const struct rule_lit *l = &rs->lits[pairs[k].lit];
+            if (!l->word && (key >> 24)) rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
+            if (l->len >= 5) {
+                uint32_t h5 = LIT_HASH5(key, l->s[4]);
+                rs->lit_quint[h5 >> 6] |= 1ULL << (h5 & 63);
+            } else {
+                rs->lit_short[hb >> 6] |= 1ULL << (hb & 63);
+            }
+        }
         a = b;
     }
     pk_free(pairs);
@@ -489,6 +502,16 @@ static int scan_key(const ruleset *rs, uint32_t key, const uint8_t *t, size_t n,
     return 1;
 }
 
+/* May a literal filed under the four bytes w (hash hq) start at i, by its fifth byte?  Literals of
+ * four bytes or fewer pass on their key alone. */
+static inline int quint_may(const ruleset *rs, uint32_t w, uint32_t hq, const uint8_t *t, size_t n, size_t i)
+{
+    if (rs->lit_short[hq >> 6] & (1ULL << (hq & 63))) return 1;
+    if (i + 4 >= n) return 0;
+    uint32_t h5 = LIT_HASH5(w, fold_tab[t[i + 4]]);
+    return (rs->lit_quint[h5 >> 6] >> (h5 & 63)) & 1;
+}
+
 /* Letters for the scan's word test: ASCII letters and every byte of a multi-byte character. */
 #define L8(c) ((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || (c) >= 0x80)
 #define L4(c) L8(c), L8((c) + 1), L8((c) + 2), L8((c) + 3)
@@ -543,6 +566,7 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
                 if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
                 uint32_t h2 = LIT_HASH2(w4);
                 if (!(rs->lit_quad2[h2 >> 6] & (1ULL << (h2 & 63)))) continue;
+                if (!quint_may(rs, w4, hq, t, n, p)) continue;
                 if (!scan_key(rs, w4, t, n, p, push, ud)) return 0;
             }
         }
@@ -563,6 +587,7 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
             if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
             uint32_t h2 = LIT_HASH2(w);
             if (!(rs->lit_quad2[h2 >> 6] & (1ULL << (h2 & 63)))) continue;
+            if (!quint_may(rs, w, hq, t, n, i)) continue;
             if (!scan_key(rs, w, t, n, i, push, ud)) return 0;
         }
     }
@@ -1141,6 +1166,15 @@ pk_status rules_finish(ruleset *rs, pk_msg *msg)
             }
         }
         if (rs->kind_start[k] == rs->kind_start[k + 1]) rs->kind_has_lead[k] = 0;
+    }
+    _Static_assert(RK_COUNT <= 64, "byte_kinds holds one bit per kind");
+    for (int c = 0; c < 256; c++) {
+        uint64_t m = 0;
+        for (int k = 0; k < RK_COUNT; k++)
+            if (rs->kind_start[k] != rs->kind_start[k + 1] &&
+                (!rs->kind_has_first[k] || (rs->kind_first[k][c >> 3] & (1u << (c & 7)))))
+                m |= 1ULL << k;
+        rs->byte_kinds[c] = m;
     }
     /* per anchored kind: its rules joined into one alternation */
     for (int k = 0; k < RK_COUNT; k++) {

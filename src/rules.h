@@ -119,6 +119,8 @@ typedef struct ruleset {
     uint64_t               lit_tri[1024];     /* the same of three bytes, for three-byte literals */
     int                    lit_use_tri;       /* some three-byte literal may end in a letter */
     uint64_t               lit_quad_mid[1024]; /* lit_quad of the literals that may start inside a word */
+    uint64_t               lit_quint[1024];   /* bit set of a hash of the first five bytes (LIT_HASH5) */
+    uint64_t               lit_short[1024];   /* lit_quad of the literals of four bytes or fewer */
     /* the vector scan (SSE2): usable when every word-initial literal starts with a letter and
      * the others are few; their first two folded bytes (each or 0x20: a superset) */
     int                    lit_simd;
@@ -128,6 +130,7 @@ typedef struct ruleset {
     uint8_t   kind_has_first[RK_COUNT];
     uint64_t  kind_lead2[RK_COUNT][64], kind_lead3[RK_COUNT][64], kind_lead4[RK_COUNT][64];   /* folded leads, hashed */
     uint8_t   kind_has_lead[RK_COUNT];
+    uint64_t  byte_kinds[256];   /* per first byte: bit k when kind k has rules and one may start so */
     /* anchored kinds: all rules of the kind as one alternation (one call instead of one per rule);
      * NULL when the kind has one rule or its rules cannot be joined */
     rule     *combined[RK_COUNT];
@@ -214,11 +217,7 @@ static inline int rules_lead_test(const uint64_t *l2, const uint64_t *l3, const 
  * (by first byte and lead), 1 when one might. */
 static inline int rules_kind_may(const ruleset *rs, rule_kind k, const char *subj, size_t len)
 {
-    if (!len || rs->kind_start[k] == rs->kind_start[k + 1]) return 0;
-    if (rs->kind_has_first[k]) {
-        uint8_t c = (uint8_t)subj[0];
-        if (!(rs->kind_first[k][c >> 3] & (1u << (c & 7)))) return 0;
-    }
+    if (!len || !((rs->byte_kinds[(uint8_t)subj[0]] >> k) & 1)) return 0;
     if (rs->kind_has_lead[k] && len >= 2 &&
         !rules_lead_test(rs->kind_lead2[k], rs->kind_lead3[k], rs->kind_lead4[k], (const uint8_t *)subj, len))
         return 0;

@@ -1445,7 +1445,7 @@ static uint32_t find_block(const uint8_t *const *keys, const uint32_t *klen, uin
 static int titer_block(seg_titer *it, uint32_t b)
 {
     segr *s = it->s;
-    const uint8_t *p, *e;
+    const uint8_t *p = NULL, *e = NULL;   /* set by dblock_get */
     pk_status st = dblock_get(s, b, &p, &e);
     if (st) return it->err = st, -1;
     const uint8_t *q = p;
@@ -1466,7 +1466,7 @@ static int titer_step(seg_titer *it)
         if (it->blk + 1 >= s->info.dict_blocks) { it->done = 1; return 0; }
         if (titer_block(it, it->blk + 1)) return -1;
     }
-    const uint8_t *p, *e;
+    const uint8_t *p = NULL, *e = NULL;   /* set by dblock_get */
     pk_status st = dblock_get(s, it->blk, &p, &e);
     if (st) return it->err = st, -1;
     const uint8_t *q = p + it->off, *at = s->dict.p + s->dblk_off[it->blk];
@@ -1536,7 +1536,7 @@ static int fiter_step(seg_fiter *it)
         it->off = 0;
         it->in_blk = fblock_forms(s, it->blk);
     }
-    const uint8_t *base, *e;
+    const uint8_t *base = NULL, *e = NULL;   /* set by fblock_get */
     pk_status st = fblock_get(s, it->blk, &base, &e);
     if (st) return it->err = st, -1;
     const uint8_t *p = base + it->off, *at = s->form.p + s->fblk_off[it->blk];
@@ -1908,7 +1908,7 @@ static pk_status verify_terms(segr *s, const uint32_t *ntok)
         const seg_term *t = &it.t;
         if (count % SEG_DICT_BLOCK == 0) {
             uint32_t b = (uint32_t)(count / SEG_DICT_BLOCK);
-            const uint8_t *hp, *he;
+            const uint8_t *hp = NULL, *he = NULL;   /* set by dblock_get */
             uint64_t po, qo;
             if ((st = dblock_get(s, b, &hp, &he))) break;
             if (get_varint(&hp, he, &po) || get_varint(&hp, he, &qo) || po != post_run || qo != pos_run) {
