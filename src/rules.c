@@ -353,6 +353,32 @@ static int is_letter(const uint8_t *t, size_t n, size_t i)
     return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= 0x80 && i < n);
 }
 
+/* The raw text bytes that fold to the key's four bytes, each or 0x20 (a coarser fold that needs no
+ * table: one load of four bytes and an or), into the bit set by LIT_HASH. */
+static void or20_add(uint64_t *set, uint32_t key)
+{
+    uint8_t v[4][8];
+    int nv[4] = {0};
+    for (int j = 0; j < 4; j++) {
+        uint8_t c = (uint8_t)(key >> (24 - 8 * j));
+        for (unsigned x = 0; x < 256; x++) {
+            if (fold_tab[x] != c) continue;
+            uint8_t o = (uint8_t)(x | 0x20);
+            int k = 0;
+            while (k < nv[j] && v[j][k] != o) k++;
+            if (k == nv[j] && nv[j] < 8) v[j][nv[j]++] = o;
+        }
+    }
+    for (int a = 0; a < nv[0]; a++)
+        for (int b = 0; b < nv[1]; b++)
+            for (int c = 0; c < nv[2]; c++)
+                for (int d = 0; d < nv[3]; d++) {
+                    uint32_t w = (uint32_t)v[0][a] << 24 | (uint32_t)v[1][b] << 16 | (uint32_t)v[2][c] << 8 | v[3][d];
+                    uint32_t h = LIT_HASH(w);
+                    set[h >> 6] |= 1ULL << (h & 63);
+                }
+}
+
 /* The literal index: every literal under the exact key of its first four folded bytes (a three-
  * byte literal that ends a word under each byte that may follow it; other three-byte literals
  * under their three bytes, top byte zero), in an open-addressing table of slots that list
@@ -381,6 +407,8 @@ static pk_status build_lit_index(ruleset *rs)
     memset(rs->lit_quad2, 0, sizeof rs->lit_quad2);
     memset(rs->lit_quint, 0, sizeof rs->lit_quint);
     memset(rs->lit_short, 0, sizeof rs->lit_short);
+    memset(rs->lit_or20, 0, sizeof rs->lit_or20);
+    memset(rs->lit_or20_mid, 0, sizeof rs->lit_or20_mid);
     rs->lit_use_tri = 0;
     if (!rs->nlits) return PK_OK;
     size_t np = 0, cap = rs->nlits * 80 + 16;
@@ -421,12 +449,16 @@ static pk_status build_lit_index(ruleset *rs)
         if (key >> 24) {
             rs->lit_quad[hb >> 6] |= 1ULL << (hb & 63);
             rs->lit_quad2[hb2 >> 6] |= 1ULL << (hb2 & 63);
+            or20_add(rs->lit_or20, key);
         } else {
             rs->lit_tri[hb >> 6] |= 1ULL << (hb & 63);
         }
         for (size_t k = a; k < b; k++) {
             const struct rule_lit *l = &rs->lits[pairs[k].lit];
-            if (!l->word && (key >> 24)) rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
+            if (!l->word && (key >> 24)) {
+                rs->lit_quad_mid[hb >> 6] |= 1ULL << (hb & 63);
+                or20_add(rs->lit_or20_mid, key);
+            }
             if (l->len >= 5) {
                 uint32_t h5 = LIT_HASH5(key, l->s[4]);
                 rs->lit_quint[h5 >> 6] |= 1ULL << (h5 & 63);
@@ -559,9 +591,15 @@ int rules_scan(const ruleset *rs, const uint8_t *t, size_t n, int (*push)(void *
                 unsigned b = (unsigned)__builtin_ctz(cand);
                 cand &= cand - 1;
                 size_t p = i + b;
+                int at_start = starts >> b & 1;
+                /* first the coarse fold of one four-byte load; most words end here */
+                uint32_t r;
+                memcpy(&r, t + p, 4);
+                uint32_t h0 = LIT_HASH(__builtin_bswap32(r) | 0x20202020u);
+                if (!(((at_start ? rs->lit_or20 : rs->lit_or20_mid)[h0 >> 6] >> (h0 & 63)) & 1)) continue;
                 uint32_t w4 = (uint32_t)fold_tab[t[p]] << 24 | (uint32_t)fold_tab[t[p + 1]] << 16 |
                               (uint32_t)fold_tab[t[p + 2]] << 8 | fold_tab[t[p + 3]];
-                const uint64_t *q = (starts >> b & 1) ? quad : rs->lit_quad_mid;
+                const uint64_t *q = at_start ? quad : rs->lit_quad_mid;
                 uint32_t hq = LIT_HASH(w4);
                 if (!(q[hq >> 6] & (1ULL << (hq & 63)))) continue;
                 uint32_t h2 = LIT_HASH2(w4);

@@ -121,6 +121,8 @@ typedef struct ruleset {
     uint64_t               lit_quad_mid[1024]; /* lit_quad of the literals that may start inside a word */
     uint64_t               lit_quint[1024];   /* bit set of a hash of the first five bytes (LIT_HASH5) */
     uint64_t               lit_short[1024];   /* lit_quad of the literals of four bytes or fewer */
+    uint64_t               lit_or20[1024];    /* lit_quad of the raw bytes or 0x20 (the vector scan's first test) */
+    uint64_t               lit_or20_mid[1024]; /* the same for the literals that may start inside a word */
     /* the vector scan (SSE2): usable when every word-initial literal starts with a letter and
      * the others are few; their first two folded bytes (each or 0x20: a superset) */
     int                    lit_simd;
