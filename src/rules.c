@@ -158,6 +158,54 @@ static size_t group_end(const char *p, size_t n, size_t i)
     return n;
 }
 
+/* Does the group that opens at p[i] have an alternative at its top level? */
+static int group_has_alt(const char *p, size_t n, size_t i)
+{
+    int depth = 0, cls = 0;
+    for (; i < n; i++) {
+        char c = p[i];
+        if (c == '\\') { i++; continue; }
+        if (cls) { if (c == ']') cls = 0; continue; }
+        if (c == '[') { cls = 1; if (i + 1 < n && p[i + 1] == '^') i++; if (i + 1 < n && p[i + 1] == ']') i++; continue; }
+        if (c == '(') depth++;
+        else if (c == ')' && --depth == 0) return 0;
+        else if (c == '|' && depth == 1) return 1;
+    }
+    return 0;
+}
+
+/* Does a match start where the key group (opening at p[start]) does?  So when everything before it
+ * opens groups (plain, named, non-capturing, option-setting) or is \b, and none of those groups
+ * has another alternative or may be left out: "(?<owners>(?i:\b(?<key>kassör|ordförande)...". */
+static int key_is_first(const char *p, size_t plen, size_t start)
+{
+    size_t i = 0;
+    while (i < start) {
+        if (p[i] == '\\' && i + 1 < start && p[i + 1] == 'b') { i += 2; continue; }
+        if (p[i] != '(') return 0;
+        size_t g = i, j = i + 1;
+        if (j < start && p[j] == '?') {
+            j++;
+            if (j + 1 < start && p[j] == '<' && p[j + 1] != '=' && p[j + 1] != '!') {
+                while (j < start && p[j] != '>') j++;   /* (?<name> */
+                if (j >= start) return 0;
+                j++;
+            } else {
+                while (j < start && (p[j] == 'i' || p[j] == 's' || p[j] == '-')) j++;
+                if (j < start && p[j] == ')') { i = j + 1; continue; }   /* (?i): no group */
+                if (j >= start || p[j] != ':') return 0;
+                j++;
+            }
+        }
+        size_t e = group_end(p, plen, g);
+        if (e >= plen || group_has_alt(p, plen, g)) return 0;
+        char q = e + 1 < plen ? p[e + 1] : 0;
+        if (q == '?' || q == '*' || (q == '{' && e + 2 < plen && p[e + 2] == '0')) return 0;
+        i = j;
+    }
+    return 1;
+}
+
 /* key_end: the key group is followed by \b or \s, so a literal that runs to the end of one of
  * its top-level alternatives also ends a word */
 typedef struct litset { struct rule_lit *v; size_t n, cap; int fail; size_t minlen; int key_end; } litset;
@@ -343,7 +391,7 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
     pk_free(ls.v);
     r->keyed = 1;
     /* a pattern that opens with its key matches from the key on */
-    r->key_first = start == 0 || (start == 2 && pattern[0] == '\\' && pattern[1] == 'b');
+    r->key_first = key_is_first(pattern, plen, start);
     return PK_OK;
 }
 
