@@ -364,7 +364,7 @@ SHARED=${PK_SHARED:-../shared}
 REAL=$SHARED/corpus/real
 if [ -d "$REAL" ] && [ -x "$BUILD/bench/bench_extract" ]; then
     say "extraction on the real corpus ($REAL)"
-    if "$BUILD/bench/bench_extract" -n 10 "$REAL" >"$OUT/extract-real.txt" 2>"$OUT/extract-real.err"; then
+    if "$BUILD/bench/bench_extract" -n 20 "$REAL" >"$OUT/extract-real.txt" 2>"$OUT/extract-real.err"; then
         rows real "extract: " "$OUT/extract-real.txt"
         rec real "extract throughput" "$(first_mbs "$OUT/extract-real.txt")" MB/s
     else

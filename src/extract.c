@@ -115,19 +115,24 @@ void warn(pk_extractor *x, const char *fmt, ...)
     if (w) *w = s;
 }
 
-uint32_t extract_line_at(const pk_extractor *x, uint32_t p)
+uint32_t extract_line_at(pk_extractor *x, uint32_t p)
 {
-    if (x->lblock.n && x->lines.n) {
-        size_t b = p >> LINE_BLOCK_SHIFT;
-        uint32_t li = x->lblock.v[b < x->lblock.n ? b : x->lblock.n - 1];
-        while (li + 1 < x->lines.n && x->lines.v[li + 1].s <= p) li++;
-        return li;
+    const line *v = x->lines.v;
+    size_t n = x->lines.n, lo = 0, hi = n;
+    uint32_t li = x->line_hint;
+    if (li < n && v[li].s <= p) {
+        /* on from the last answer: callers mostly go through the text in order */
+        for (int k = 0; k < 8; k++, li++)
+            if (li + 1 >= n || v[li + 1].s > p) { x->line_hint = li; return li; }
+        lo = li;
+    } else if (li < n) {
+        hi = li;
     }
-    size_t lo = 0, hi = x->lines.n;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (x->lines.v[mid].s <= p) lo = mid; else hi = mid;
+        if (v[mid].s <= p) lo = mid; else hi = mid;
     }
+    x->line_hint = (uint32_t)lo;
     return (uint32_t)lo;
 }
 
@@ -237,7 +242,6 @@ void pk_extractor_free(pk_extractor *x)
     pk_free(x->scratch.v);
     pk_free(x->hits.v);
     pk_free(x->sbounds.v);
-    pk_free(x->lblock.v);
     pk_free(x->ucache.v);
     pk_free(x->rule_last);
     pk_free(x);
@@ -442,7 +446,8 @@ static void reset(pk_extractor *x)
     x->pool.err = 0;
     x->lines.n = x->units.n = x->items.n = x->people.n = 0;
     x->decisions.n = x->followups.n = x->upcoming.n = x->proposals.n = x->sats.n = x->warnings.n = 0;
-    x->pblocks.n = x->scratch.n = x->hits.n = x->sbounds.n = x->ucache.n = x->lblock.n = 0;
+    x->pblocks.n = x->scratch.n = x->hits.n = x->sbounds.n = x->ucache.n = 0;
+    x->line_hint = 0;
     x->page_body = str_null();
     memset(&x->rec, 0, sizeof x->rec);
     x->rec.title = x->rec.body = x->rec.place = x->rec.date_text = str_null();

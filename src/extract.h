@@ -154,7 +154,6 @@ struct pk_extractor {
     VEC(uint64_t)    scratch;      /* hashes of short lines (page header detection) */
     VEC(rule_hit)    hits;         /* key literals found in the text (rules_scan) */
     VEC(uint32_t)    sbounds;      /* sentence starts inside units, computed on first use */
-    VEC(uint32_t)    lblock;       /* the line of every LINE_BLOCK-th byte (extract_line_at) */
     VEC(uint64_t)    ucache;       /* per unit: (first index in sbounds << 32 | count), ~0 = not yet */
     uint32_t        *rule_last;    /* per rule: where its last window ended */
     uint32_t         last_dated;   /* the last sentence searched for meeting dates (+1) */
@@ -163,12 +162,10 @@ struct pk_extractor {
     str              page_body;    /* a body name repeated in the page headers */
     record           rec;
     uint32_t         header_end;   /* first line after the header */
+    uint32_t         line_hint;    /* extract_line_at's last answer */
     int              oom;          /* sticky: an allocation failed */
     uint64_t         limit_hits0;
 };
-
-/* extract_line_at's index: one entry per 2^LINE_BLOCK_SHIFT bytes of text */
-#define LINE_BLOCK_SHIFT 6
 
 /* Grow a VEC by one element; returns a pointer to the new (zeroed) element or NULL (x->oom set). */
 void *extract_vec_push(pk_extractor *x, void *vec, size_t elem);
@@ -186,7 +183,7 @@ static inline str str_null(void) { str s = {STR_NULL, 0}; return s; }
 void warn(pk_extractor *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Line index of byte offset p (the line containing it). */
-uint32_t extract_line_at(const pk_extractor *x, uint32_t p);
+uint32_t extract_line_at(pk_extractor *x, uint32_t p);
 
 /* The passes (extract.c calls them in this order).  extract_keys finds the key literals of the
  * sentence rules once; the meeting and sentence passes use them. */

@@ -20,58 +20,70 @@ static const rule *match_span(pk_extractor *x, rule_kind k, uint32_t s, uint32_t
 
 /* ---- lines ---- */
 
-/* The end of the line that starts at i (its '\n', or n); *tab is set when the line holds a tab. */
-static size_t line_end(const char *t, size_t i, size_t n, int *tab)
+/* Newlines and tabs of the text, sixty-four bytes at a time as bit masks: the lines are read off
+ * the masks (one unpredictable branch per block rather than one per line). */
+typedef struct line_cursor {
+    const char *t;
+    size_t n, base;        /* the block at base (a multiple of 64) */
+    uint64_t nl, tab;      /* its newlines and tabs; bits past n are 0 */
+} line_cursor;
+
+static void lc_load(line_cursor *c, size_t base)
 {
-    *tab = 0;
+    const char *t = c->t;
+    size_t n = c->n;
+    uint64_t nl = 0, tab = 0;
+    c->base = base;
 #if defined(__SSE2__)
-    const __m128i nl = _mm_set1_epi8('\n'), ht = _mm_set1_epi8('\t');
-    for (; n - i >= 16; i += 16) {
-        __m128i c = _mm_loadu_si128((const __m128i *)(t + i));
-        unsigned mn = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl));
-        unsigned mt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, ht));
-        if (mn) {
-            unsigned b = (unsigned)__builtin_ctz(mn);
-            if (mt & ((1u << b) - 1)) *tab = 1;
-            return i + b;
+    if (n - base >= 64) {
+        const __m128i vn = _mm_set1_epi8('\n'), vt = _mm_set1_epi8('\t');
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(t + base + 16 * k));
+            nl |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) << (16 * k);
+            tab |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vt)) << (16 * k);
         }
-        if (mt) *tab = 1;
+        c->nl = nl;
+        c->tab = tab;
+        return;
     }
 #endif
-    for (; i < n && t[i] != '\n'; i++)
-        if (t[i] == '\t') *tab = 1;
-    return i;
+    size_t end = n - base >= 64 ? base + 64 : n;
+    for (size_t i = base; i < end; i++) {
+        nl |= (uint64_t)(t[i] == '\n') << (i - base);
+        tab |= (uint64_t)(t[i] == '\t') << (i - base);
+    }
+    c->nl = nl;
+    c->tab = tab;
 }
 
-/* Lines by position: the line of every LINE_BLOCK-th byte, so that extract_line_at steps only over
- * the few lines that start inside one block. */
-static void line_blocks(pk_extractor *x)
+/* The end of the line that starts at i (its '\n', or n); *tab is set when the line holds a tab. */
+static size_t lc_line_end(line_cursor *c, size_t i, int *tab)
 {
-    size_t nb = (x->len >> LINE_BLOCK_SHIFT) + 1;
-    if (x->lblock.cap < nb) {
-        uint32_t *nv = pk_reallocarray(x->lblock.v, nb, sizeof *nv);
-        if (!nv) { x->oom = 1; return; }
-        x->lblock.v = nv;
-        x->lblock.cap = nb;
+    if (i >= c->base + 64) lc_load(c, i & ~(size_t)63);
+    uint64_t from = ~0ULL << (i - c->base);
+    uint64_t m = c->nl & from, tb = c->tab & from;
+    int any = 0;   /* a tab in an earlier block of the line */
+    while (!m) {
+        any |= tb != 0;
+        if (c->base + 64 >= c->n) { *tab = any; return c->n; }
+        lc_load(c, c->base + 64);
+        m = c->nl;
+        tb = c->tab;
     }
-    const line *v = x->lines.v;
-    size_t n = x->lines.n;
-    uint32_t li = 0;
-    for (size_t b = 0; b < nb; b++) {
-        uint32_t p = (uint32_t)(b << LINE_BLOCK_SHIFT);
-        while (li + 1 < n && v[li + 1].s <= p) li++;
-        x->lblock.v[b] = li;
-    }
-    x->lblock.n = nb;
+    unsigned b = (unsigned)__builtin_ctzll(m);
+    *tab = any || (tb & ((1ULL << b) - 1)) != 0;
+    return c->base + b;
 }
 
 static void split_lines(pk_extractor *x)
 {
     const char *t = x->text;
     size_t n = x->len, i = 0;
+    line_cursor cur = {t, n, 0, 0, 0};
+    if (n) lc_load(&cur, 0);
     while (i < n) {
         int tab;
-        size_t e = line_end(t, i, n, &tab);
+        size_t e = lc_line_end(&cur, i, &tab);
         line *L = PUSH(x, x->lines);
         if (!L) return;
         L->s = (uint32_t)i;
@@ -702,7 +714,6 @@ void extract_structure(pk_extractor *x, const pk_doc *doc)
 {
     (void)doc;
     split_lines(x);
-    line_blocks(x);
     if (x->oom) return;
     mark_skips(x);
     mark_labels(x);

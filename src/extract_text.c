@@ -147,7 +147,7 @@ static void sentence_of(pk_extractor *x, const unit *u, uint32_t ms, uint32_t me
     *se = e;
 }
 
-static const unit *unit_at(const pk_extractor *x, uint32_t p, const line **lp)
+static const unit *unit_at(pk_extractor *x, uint32_t p, const line **lp)
 {
     uint32_t li = extract_line_at(x, p);
     const line *L = &x->lines.v[li];
