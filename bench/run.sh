@@ -188,7 +188,13 @@ for S in $SIZES; do
         if [ -x "$BUILD/bench/bench_$b" ]; then
             if "$BUILD/bench/bench_$b" "$A/minutes" >"$OUT/$b-$S.txt" 2>"$OUT/$b-$S.err"; then
                 rows "$S" "$b: " "$OUT/$b-$S.txt"
-                rec "$S" "$b throughput" "$(first_mbs "$OUT/$b-$S.txt")" MB/s
+                # the analyzer's own figure is its warm pass (the first rows time its parts)
+                if [ "$b" = analyzer ]; then
+                    mbs=$(awk -F'|' '$2 ~ /warm form cache \(/ { gsub(/ /, "", $3); print $3; exit }' "$OUT/$b-$S.txt")
+                else
+                    mbs=$(first_mbs "$OUT/$b-$S.txt")
+                fi
+                rec "$S" "$b throughput" "$mbs" MB/s
             else
                 note "bench_$b failed on the $S MB archive: $(tail -n 1 "$OUT/$b-$S.err")"
             fi

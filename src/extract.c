@@ -3,6 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "date.h"
 #include "decode.h"
@@ -52,6 +55,31 @@ str pool_put(pk_extractor *x, const char *s, size_t n)
 /* the white space pool_clean collapses */
 static const uint8_t ws_tab[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
 
+/* The end of the run of text from j: the first white space in [j, b) that is not one blank
+ * between two words (b when none). */
+static uint32_t run_end(const char *t, uint32_t j, uint32_t b)
+{
+#if defined(__SSE2__)
+    /* sixteen at a time: a tab, CR or newline, or a blank before white space */
+    const __m128i sp = _mm_set1_epi8(' '), ht = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
+                  nl = _mm_set1_epi8('\n');
+    while (j + 17 <= b) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(t + j)), d = _mm_loadu_si128((const __m128i *)(t + j + 1));
+        __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, ht), _mm_cmpeq_epi8(c, cr)), _mm_cmpeq_epi8(c, nl));
+        __m128i dws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(d, sp), _mm_cmpeq_epi8(d, ht)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(d, cr), _mm_cmpeq_epi8(d, nl)));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(other, _mm_and_si128(_mm_cmpeq_epi8(c, sp), dws)));
+        if (m) return j + (uint32_t)__builtin_ctz(m);
+        j += 16;
+    }
+#endif
+    for (;;) {
+        while (j < b && !ws_tab[(unsigned char)t[j]]) j++;
+        if (j + 1 < b && t[j] == ' ' && !ws_tab[(unsigned char)t[j + 1]]) { j += 2; continue; }
+        return j;
+    }
+}
+
 str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
 {
     str r = {STR_NULL, 0};
@@ -73,12 +101,7 @@ str pool_clean(pk_extractor *x, uint32_t s, uint32_t e)
             if (c == ' ' || c == '\t' || c == '\r' || c == '\n') { space = any; i++; continue; }
             if (space) { x->pool.p[x->pool.n++] = ' '; space = 0; }
             /* a run of characters up to white space other than one blank between words, in one copy */
-            uint32_t j = i + 1;
-            for (;;) {
-                while (j < b && !ws_tab[(unsigned char)x->text[j]]) j++;
-                if (j + 1 < b && x->text[j] == ' ' && !ws_tab[(unsigned char)x->text[j + 1]]) { j += 2; continue; }
-                break;
-            }
+            uint32_t j = run_end(x->text, i + 1, b);
             memcpy(x->pool.p + x->pool.n, x->text + i, j - i);
             x->pool.n += j - i;
             i = j;
@@ -221,6 +244,22 @@ void extract_keys(pk_extractor *x)
     if (!rules_scan(&x->rs, (const uint8_t *)x->text, x->len, push_hit, x)) x->oom = 1;
     memset(x->rule_last, 0, x->rs.n * sizeof *x->rule_last);   /* rule_last: end of the last window */
     x->last_dated = 0;
+    /* the hits again, by the kind of their rule (in text order within a kind): each sentence kind
+     * then walks its own hits only */
+    memset(x->khit_start, 0, sizeof x->khit_start);
+    if (x->oom || !x->hits.n) return;
+    if (x->khits.cap < x->hits.n) {
+        rule_hit *nv = pk_reallocarray(x->khits.v, x->hits.n, sizeof *nv);
+        if (!nv) { x->oom = 1; return; }
+        x->khits.v = nv;
+        x->khits.cap = x->hits.n;
+    }
+    uint32_t count[RK_COUNT + 1] = {0};
+    for (size_t h = 0; h < x->hits.n; h++) count[x->rs.rules[x->hits.v[h].rule].kind + 1]++;
+    for (int k = 0; k < RK_COUNT; k++) count[k + 1] += count[k];
+    memcpy(x->khit_start, count, sizeof x->khit_start);
+    for (size_t h = 0; h < x->hits.n; h++) x->khits.v[count[x->rs.rules[x->hits.v[h].rule].kind]++] = x->hits.v[h];
+    x->khits.n = x->hits.n;
 }
 
 void pk_extractor_free(pk_extractor *x)
@@ -241,6 +280,7 @@ void pk_extractor_free(pk_extractor *x)
     pk_free(x->pblocks.v);
     pk_free(x->scratch.v);
     pk_free(x->hits.v);
+    pk_free(x->khits.v);
     pk_free(x->sbounds.v);
     pk_free(x->ucache.v);
     pk_free(x->rule_last);

@@ -153,6 +153,8 @@ struct pk_extractor {
     VEC(people_block) pblocks;
     VEC(uint64_t)    scratch;      /* hashes of short lines (page header detection) */
     VEC(rule_hit)    hits;         /* key literals found in the text (rules_scan) */
+    VEC(rule_hit)    khits;        /* the same by the kind of their rule, */
+    uint32_t         khit_start[RK_COUNT + 1];   /* kind k's at [khit_start[k], khit_start[k + 1]) */
     VEC(uint32_t)    sbounds;      /* sentence starts inside units, computed on first use */
     VEC(uint64_t)    ucache;       /* per unit: (first index in sbounds << 32 | count), ~0 = not yet */
     uint32_t        *rule_last;    /* per rule: where its last window ended */

@@ -198,11 +198,9 @@ static void scan_kind(pk_extractor *x, rule_kind k, hit_fn fn, int place)
 {
     size_t nr;
     const rule *rl = rules_of(&x->rs, k, &nr);
-    uint32_t first = (uint32_t)(rl - x->rs.rules);
-    for (size_t h = 0; h < x->hits.n; h++) {
-        uint32_t ri = x->hits.v[h].rule;
-        if (ri < first || ri >= first + nr) continue;
-        uint32_t pos = x->hits.v[h].pos;
+    for (uint32_t h = x->khit_start[k]; h < x->khit_start[k + 1]; h++) {
+        uint32_t ri = x->khits.v[h].rule;
+        uint32_t pos = x->khits.v[h].pos;
         if (x->rule_last[ri] > pos) continue;   /* a window of this rule already covered it */
         const line *L;
         const unit *u = unit_at(x, pos, &L);
