@@ -830,9 +830,20 @@ struct segr {
     uint32_t  cache_blk;
     int       cache_valid;
     pk_buf    cache;
+    struct libdeflate_decompressor *dz;   /* for every compressed block, made on first use */
 };
 
 static pk_status bad(segr *s, ixf *f, const uint8_t *at, const char *what) { (void)s; return ixf_corrupt(f, at, what); }
+
+/* Decompress the zlib stream c[0..clen) into exactly ulen bytes at out, all of the input used:
+ * PK_OK, PK_ENOMEM, or PK_ECORRUPT (with no message; the caller names the block). */
+static pk_status unzlib(segr *s, const uint8_t *c, size_t clen, uint8_t *out, size_t ulen)
+{
+    if (!s->dz && !(s->dz = libdeflate_alloc_decompressor())) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
+    size_t in = 0, got = 0;
+    enum libdeflate_result r = libdeflate_zlib_decompress_ex(s->dz, c, clen, out, ulen, &in, &got);
+    return r == LIBDEFLATE_SUCCESS && got == ulen && in == clen ? PK_OK : PK_ECORRUPT;
+}
 
 const seg_info *segr_info(const segr *s) { return &s->info; }
 uint64_t segr_id(const segr *s) { return s->id; }
@@ -876,6 +887,7 @@ void segr_close(segr *s)
     buf_free(&s->path);
     buf_free(&s->body);
     buf_free(&s->cache);
+    if (s->dz) libdeflate_free_decompressor(s->dz);
     buf_free(&s->gbuf);
     buf_free(&s->gstr);
     for (uint32_t g = 0; s->kept && g < s->ngroups; g++) pk_free(s->kept[g].e);
@@ -936,20 +948,8 @@ static pk_status kblock_get(segr *s, span data, const uint64_t *off, const uint3
         if (st) return st;
         cache->n = 0;
         if (buf_reserve(cache, ulen[b])) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-        z_stream zs;
-        memset(&zs, 0, sizeof zs);
-        zs.zalloc = z_alloc;
-        zs.zfree = z_free;
-        if (inflateInit(&zs) != Z_OK) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-        zs.next_in = (Bytef *)c;
-        zs.avail_in = (uInt)(z - a);
-        zs.next_out = cache->p;
-        zs.avail_out = ulen[b];
-        int r = inflate(&zs, Z_FINISH);
-        size_t got = ulen[b] - zs.avail_out, left = zs.avail_in;
-        inflateEnd(&zs);
-        if (r != Z_STREAM_END || got != ulen[b] || left != 0)
-            return bad(s, s->ix, c, "block does not decompress to its recorded size");
+        if ((st = unzlib(s, c, (size_t)(z - a), cache->p, ulen[b])) == PK_ENOMEM) return st;
+        if (st) return bad(s, s->ix, c, "block does not decompress to its recorded size");
         cache->n = ulen[b];
         *cache_b = b;
         *cache_ok = 1;
@@ -1167,20 +1167,8 @@ static pk_status load_group(segr *s, uint32_t g)
     if (st) return st;
     s->gbuf.n = 0;
     if (buf_reserve(&s->gbuf, ulen)) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    z.zalloc = z_alloc;
-    z.zfree = z_free;
-    if (inflateInit(&z) != Z_OK) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-    z.next_in = (Bytef *)c;
-    z.avail_in = clen;
-    z.next_out = s->gbuf.p;
-    z.avail_out = ulen;
-    int zr = inflate(&z, Z_FINISH);
-    size_t got = ulen - z.avail_out, left = z.avail_in;
-    inflateEnd(&z);
-    if (zr != Z_STREAM_END || got != ulen || left != 0)
-        return bad(s, s->ix, c, "document group does not decompress to its recorded size");
+    if ((st = unzlib(s, c, clen, s->gbuf.p, ulen)) == PK_ENOMEM) return st;
+    if (st) return bad(s, s->ix, c, "document group does not decompress to its recorded size");
     const uint8_t *p = s->gbuf.p, *e = p + ulen;
     s->gstr.n = 0;
     s->path.n = s->body.n = 0;
@@ -1330,20 +1318,8 @@ static pk_status inflate_block(segr *s, uint32_t b)
     s->cache_valid = 0;
     s->cache.n = 0;
     if (buf_reserve(&s->cache, ulen)) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    z.zalloc = z_alloc;
-    z.zfree = z_free;
-    if (inflateInit(&z) != Z_OK) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
-    z.next_in = (Bytef *)c;
-    z.avail_in = (uInt)clen;
-    z.next_out = s->cache.p;
-    z.avail_out = ulen;
-    int r = inflate(&z, Z_FINISH);
-    size_t got = ulen - z.avail_out, left = z.avail_in;
-    inflateEnd(&z);
-    if (r != Z_STREAM_END || got != ulen || left != 0)
-        return bad(s, s->sto, c, "stored block does not decompress to its recorded size");
+    if ((st = unzlib(s, c, clen, s->cache.p, ulen)) == PK_ENOMEM) return st;
+    if (st) return bad(s, s->sto, c, "stored block does not decompress to its recorded size");
     s->cache.n = ulen;
     s->cache_blk = b;
     s->cache_valid = 1;
