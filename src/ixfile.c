@@ -7,13 +7,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #define HDR_FIXED   28    /* magic 8, version 4, kind 4, segid 8, identity length 4 */
 #define TRAILER     16    /* footer crc 4, footer length 8, tail magic 4 */
 #define MAX_IDENTITY 4096
 
-static uint32_t crc(uint32_t c, const uint8_t *p, size_t n) { return (uint32_t)crc32_z(c, p, n); }
+static uint32_t crc(uint32_t c, const uint8_t *p, size_t n) { return libdeflate_crc32(c, p, n); }
 
 static void kind_name(uint32_t k, char out[5])
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include "ixfile.h"
 
 void manifest_init(manifest *m) { memset(m, 0, sizeof *m); }
@@ -71,7 +71,7 @@ char *manifest_text(const manifest *m)
         buf_printf(&b, "segment %llu docs %u deleted %u ids %u-%u del %llu\n", (unsigned long long)s->id,
                    s->ndocs, s->ndeleted, s->first_id, s->last_id, (unsigned long long)s->del_gen);
     }
-    uint32_t c = b.err ? 0 : (uint32_t)crc32(0, b.p, (uInt)b.n);
+    uint32_t c = b.err ? 0 : libdeflate_crc32(0, b.p, b.n);
     buf_printf(&b, "crc32 %08x\n", c);
     return buf_detach(&b);
 }
@@ -176,7 +176,7 @@ pk_status manifest_read(const char *dir, manifest *m, pk_msg *msg)
         msg_set(msg, "%s: at byte %zu: manifest is truncated (no checksum line)", path, (size_t)(cl - txt));
         goto done;
     }
-    if ((uint32_t)crc32(0, data, (uInt)(cl - txt)) != c) {
+    if (libdeflate_crc32(0, data, (size_t)(cl - txt)) != c) {
         msg_set(msg, "%s: at byte 0: manifest checksum mismatch", path);
         goto done;
     }
