@@ -835,6 +835,11 @@ struct segr {
 
 static pk_status bad(segr *s, ixf *f, const uint8_t *at, const char *what) { (void)s; return ixf_corrupt(f, at, what); }
 
+/* Can a zlib stream of clen bytes hold ulen bytes?  DEFLATE packs at most 258 bytes into two bits
+ * of a block (1032:1), so a recorded size beyond that is damage, refused before any buffer of that
+ * size is asked for. */
+static int size_possible(size_t clen, uint64_t ulen) { return ulen <= (uint64_t)clen * 1032 + 64; }
+
 /* Decompress the zlib stream c[0..clen) into exactly ulen bytes at out, all of the input used:
  * PK_OK, PK_ENOMEM, or PK_ECORRUPT (with no message; the caller names the block). */
 static pk_status unzlib(segr *s, const uint8_t *c, size_t clen, uint8_t *out, size_t ulen)
@@ -1166,6 +1171,7 @@ static pk_status load_group(segr *s, uint32_t g)
     pk_status st = ixf_need(s->ix, c, clen);
     if (st) return st;
     s->gbuf.n = 0;
+    if (!size_possible(clen, ulen)) return bad(s, s->ix, c, "document group records an impossible uncompressed size");
     if (buf_reserve(&s->gbuf, ulen)) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
     if ((st = unzlib(s, c, clen, s->gbuf.p, ulen)) == PK_ENOMEM) return st;
     if (st) return bad(s, s->ix, c, "document group does not decompress to its recorded size");
@@ -1317,6 +1323,7 @@ static pk_status inflate_block(segr *s, uint32_t b)
     if (st) return st;
     s->cache_valid = 0;
     s->cache.n = 0;
+    if (!size_possible(clen, ulen)) return bad(s, s->sto, c, "stored block records an impossible uncompressed size");
     if (buf_reserve(&s->cache, ulen)) { msg_set(&s->msg, "out of memory"); return PK_ENOMEM; }
     if ((st = unzlib(s, c, clen, s->cache.p, ulen)) == PK_ENOMEM) return st;
     if (st) return bad(s, s->sto, c, "stored block does not decompress to its recorded size");
