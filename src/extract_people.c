@@ -413,11 +413,8 @@ static int sig_label(pk_extractor *x, piece p, int *what, size_t *ns, size_t *ne
     static const rule_kind kinds[3] = {RK_SIG_RECORDED, RK_SIG_APPROVED, RK_SIG_OTHER};
     if (p.e <= p.s || p.e - p.s > 80) return 0;
     /* one test of the first byte for all three kinds */
-    uint8_t c0 = (uint8_t)x->text[p.s];
-    int maybe = 0;
-    for (int k = 0; k < 3; k++)
-        maybe |= !x->rs.kind_has_first[kinds[k]] || (x->rs.kind_first[kinds[k]][c0 >> 3] & (1u << (c0 & 7)));
-    if (!maybe) return 0;
+    uint64_t want = 1ULL << RK_SIG_RECORDED | 1ULL << RK_SIG_APPROVED | 1ULL << RK_SIG_OTHER;
+    if (!(x->rs.byte_kinds[(uint8_t)x->text[p.s]] & want)) return 0;
     for (int k = 0; k < 3; k++) {
         const rule *r = rules_first(&x->rs, kinds[k], x->text + p.s, p.e - p.s, 0);
         if (!r) continue;

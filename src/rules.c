@@ -143,10 +143,12 @@ void rules_fold(const char *src, size_t n, uint8_t *dst)
     for (size_t i = 0; i < n; i++) dst[i] = fold_tab[p[i]];
 }
 
-/* Where the group that opens at p[i] == '(' closes (the index of its ')'), or n. */
-static size_t group_end(const char *p, size_t n, size_t i)
+/* Where the group that opens at p[i] == '(' closes (the index of its ')'), or n.  When alt is not
+ * NULL, *alt tells whether the group has an alternative ('|') at its top level. */
+static size_t group_end(const char *p, size_t n, size_t i, int *alt)
 {
     int depth = 0, cls = 0;
+    if (alt) *alt = 0;
     for (; i < n; i++) {
         char c = p[i];
         if (c == '\\') { i++; continue; }
@@ -154,24 +156,9 @@ static size_t group_end(const char *p, size_t n, size_t i)
         if (c == '[') { cls = 1; if (i + 1 < n && p[i + 1] == '^') i++; if (i + 1 < n && p[i + 1] == ']') i++; continue; }
         if (c == '(') depth++;
         else if (c == ')' && --depth == 0) return i;
+        else if (c == '|' && depth == 1 && alt) *alt = 1;
     }
     return n;
-}
-
-/* Does the group that opens at p[i] have an alternative at its top level? */
-static int group_has_alt(const char *p, size_t n, size_t i)
-{
-    int depth = 0, cls = 0;
-    for (; i < n; i++) {
-        char c = p[i];
-        if (c == '\\') { i++; continue; }
-        if (cls) { if (c == ']') cls = 0; continue; }
-        if (c == '[') { cls = 1; if (i + 1 < n && p[i + 1] == '^') i++; if (i + 1 < n && p[i + 1] == ']') i++; continue; }
-        if (c == '(') depth++;
-        else if (c == ')' && --depth == 0) return 0;
-        else if (c == '|' && depth == 1) return 1;
-    }
-    return 0;
 }
 
 /* Does a match start where the key group (opening at p[start]) does?  So when everything before it
@@ -197,8 +184,9 @@ static int key_is_first(const char *p, size_t plen, size_t start)
                 j++;
             }
         }
-        size_t e = group_end(p, plen, g);
-        if (e >= plen || group_has_alt(p, plen, g)) return 0;
+        int alt;
+        size_t e = group_end(p, plen, g, &alt);
+        if (e >= plen || alt) return 0;
         char q = e + 1 < plen ? p[e + 1] : 0;
         if (q == '?' || q == '*' || (q == '{' && e + 2 < plen && p[e + 2] == '0')) return 0;
         i = j;
@@ -248,7 +236,7 @@ static void lit_prefix(litset *ls, const char *p, size_t n, int depth, int exact
         if (bl == 0 && c == '\\' && i + 1 < n && p[i + 1] == 'b') { word = 1; i += 2; continue; }
         if (bl == 0 && c == '^') { i++; continue; }
         if (c == '(' && bl == 0) {
-            size_t e = group_end(p, n, i);
+            size_t e = group_end(p, n, i, NULL);
             if (e >= n) { ls->fail = 1; return; }
             /* a look-around at the start takes no text: the literal follows it */
             if (i + 2 < n && p[i + 1] == '?' && (p[i + 2] == '=' || p[i + 2] == '!' ||
@@ -350,7 +338,7 @@ static pk_status key_literals(parse_state *ps, rule *r, const char *pattern, siz
     }
     if (!kp) return PK_OK;
     size_t start = (size_t)(kp - pattern);
-    size_t e = group_end(pattern, plen, start);
+    size_t e = group_end(pattern, plen, start, NULL);
     if (e >= plen) return PK_OK;
     litset ls = {0};
     /* a bare (?i) before the key turns the rest of its group caseless: then no exact check */
